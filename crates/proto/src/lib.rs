@@ -1,0 +1,30 @@
+//! Generated protobuf and gRPC code of every Juxuan service.
+//!
+//! # Layout
+//! - [`common::v1`]: area levels and paths, paging.
+//! - [`nomination::v1`]: the area service and its events (elections, registers and
+//!   nominations arrive later).
+//! - [`platform::v1`]: messages used by the platform's own tests.
+//! - [`FILE_DESCRIPTOR_SET`]: every file, for gRPC reflection.
+
+/// The encoded `FileDescriptorSet` of every Juxuan proto file.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/juxuan_descriptor.bin"));
+
+pub mod common {
+    pub mod v1 {
+        tonic::include_proto!("juxuan.common.v1");
+    }
+}
+
+pub mod nomination {
+    pub mod v1 {
+        tonic::include_proto!("juxuan.nomination.v1");
+    }
+}
+
+pub mod platform {
+    pub mod v1 {
+        tonic::include_proto!("juxuan.platform.v1");
+    }
+}
