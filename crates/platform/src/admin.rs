@@ -75,9 +75,10 @@ impl Readiness {
             results.insert("postgres".into(), ok.into());
         }
         if let Some(redis) = &self.redis {
-            let ok = tokio::time::timeout(std::time::Duration::from_secs(2), crate::redis::ping(redis))
-                .await
-                .unwrap_or(false);
+            let ok =
+                tokio::time::timeout(std::time::Duration::from_secs(2), crate::redis::ping(redis))
+                    .await
+                    .unwrap_or(false);
             results.insert("redis".into(), ok.into());
         }
         for check in &self.extra {
@@ -108,12 +109,19 @@ pub async fn readyz(State(ready): State<Readiness>) -> Response {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (status, axum::Json(serde_json::json!({"ready": ok, "checks": checks}))).into_response()
+    (
+        status,
+        axum::Json(serde_json::json!({"ready": ok, "checks": checks})),
+    )
+        .into_response()
 }
 
 pub async fn metrics(State(ready): State<Readiness>) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         ready.metrics_page(),
     )
         .into_response()
@@ -129,7 +137,11 @@ pub fn routes<S>(ready: Readiness) -> Router<S> {
 }
 
 /// Serves the admin routes on their own listener until shutdown.
-pub async fn serve(listener: TcpListener, ready: Readiness, shutdown: Shutdown) -> anyhow::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    ready: Readiness,
+    shutdown: Shutdown,
+) -> anyhow::Result<()> {
     axum::serve(listener, routes::<()>(ready))
         .with_graceful_shutdown(shutdown.wait())
         .await?;

@@ -31,7 +31,12 @@ pub struct Entry<'a> {
 }
 
 impl<'a> Entry<'a> {
-    pub fn by(caller: &'a Caller, action: &'a str, object_id: &'a str, change: &'a serde_json::Value) -> Self {
+    pub fn by(
+        caller: &'a Caller,
+        action: &'a str,
+        object_id: &'a str,
+        change: &'a serde_json::Value,
+    ) -> Self {
         Self {
             actor: &caller.id,
             role: caller.role.as_str(),
@@ -73,7 +78,15 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn entry_digest(entry_id: Uuid, at_micros: i64, actor: &str, role: &str, action: &str, object_id: &str, change_digest: &str) -> String {
+fn entry_digest(
+    entry_id: Uuid,
+    at_micros: i64,
+    actor: &str,
+    role: &str,
+    action: &str,
+    object_id: &str,
+    change_digest: &str,
+) -> String {
     // A JSON array is an unambiguous encoding of the fields.
     let canonical = serde_json::json!([
         entry_id.to_string(),
@@ -112,7 +125,15 @@ impl AuditLog {
         let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_micros) * 1000)
             .unwrap_or(OffsetDateTime::UNIX_EPOCH);
         let change_digest = sha256_hex(entry.change.to_string().as_bytes());
-        let digest = entry_digest(entry_id, at_micros, entry.actor, entry.role, entry.action, entry.object_id, &change_digest);
+        let digest = entry_digest(
+            entry_id,
+            at_micros,
+            entry.actor,
+            entry.role,
+            entry.action,
+            entry.object_id,
+            &change_digest,
+        );
         let sql = format!(
             "INSERT INTO {}.audit_log (entry_id, at, actor, role, action, object_id, change_digest, entry_digest) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -180,7 +201,11 @@ impl AuditLog {
     }
 
     /// Seals every few hundred milliseconds until shutdown.
-    pub fn spawn_sealer(&self, pool: PgPool, shutdown: crate::shutdown::Shutdown) -> tokio::task::JoinHandle<()> {
+    pub fn spawn_sealer(
+        &self,
+        pool: PgPool,
+        shutdown: crate::shutdown::Shutdown,
+    ) -> tokio::task::JoinHandle<()> {
         let log = self.clone();
         tokio::spawn(async move {
             let stop = shutdown.clone().wait();
@@ -248,7 +273,12 @@ impl AuditLog {
     }
 
     /// Entries about one object, oldest first.
-    pub async fn list_for_object(&self, pool: &PgPool, object_id: &str, limit: i64) -> sqlx::Result<Vec<StoredEntry>> {
+    pub async fn list_for_object(
+        &self,
+        pool: &PgPool,
+        object_id: &str,
+        limit: i64,
+    ) -> sqlx::Result<Vec<StoredEntry>> {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT at, actor, role, action, object_id, entry_digest FROM {}.audit_log \
              WHERE object_id = $1 ORDER BY id LIMIT $2",

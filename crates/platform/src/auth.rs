@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::RwLock;
 use uuid::Uuid;
 
-use crate::error::{AppError, Text, Kind};
+use crate::error::{AppError, Kind, Text};
 
 pub const ISSUER: &str = "juxuan-gateway";
 pub const AUDIENCE: &str = "juxuan";
@@ -152,6 +152,8 @@ pub struct Claims {
     pub role: Role,
     pub area_level: AreaLevel,
     pub area_id: Uuid,
+    /// The district the area belongs to.
+    pub district_id: Uuid,
     /// Space-separated scopes of a machine client.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub scope: String,
@@ -168,6 +170,7 @@ pub struct Caller {
     pub role: Role,
     pub area_level: AreaLevel,
     pub area_id: Uuid,
+    pub district_id: Uuid,
     pub scopes: Vec<String>,
     pub jti: String,
     pub expires_at: i64,
@@ -183,11 +186,8 @@ impl Caller {
             role: claims.role,
             area_level: claims.area_level,
             area_id: claims.area_id,
-            scopes: claims
-                .scope
-                .split_whitespace()
-                .map(str::to_owned)
-                .collect(),
+            district_id: claims.district_id,
+            scopes: claims.scope.split_whitespace().map(str::to_owned).collect(),
             jti: claims.jti,
             expires_at: claims.exp,
             token: Arc::from(token),
@@ -251,7 +251,10 @@ impl From<TokenError> for AppError {
                 AppError::new(
                     Kind::Unauthenticated,
                     "auth.invalid_token",
-                    Text::new("访问令牌无效、过期或已撤销", "The access token is invalid, expired or revoked"),
+                    Text::new(
+                        "访问令牌无效、过期或已撤销",
+                        "The access token is invalid, expired or revoked",
+                    ),
                 )
             }
         }
@@ -311,7 +314,10 @@ impl Verifier {
             *last = Some(Instant::now());
         }
         let mut conn = redis.clone();
-        let doc: Option<String> = redis::cmd("GET").arg(JWKS_KEY).query_async(&mut conn).await?;
+        let doc: Option<String> = redis::cmd("GET")
+            .arg(JWKS_KEY)
+            .query_async(&mut conn)
+            .await?;
         if let Some(jwks) = doc.and_then(|d| serde_json::from_str::<Jwks>(&d).ok()) {
             let decoded = decode_jwks(&jwks);
             let mut keys = self.inner.keys.write().await;
@@ -384,7 +390,10 @@ mod tests {
 
     #[test]
     fn roles_round_trip_through_their_names() {
-        for role in Role::PERSON_ROLES.into_iter().chain([Role::Client, Role::System]) {
+        for role in Role::PERSON_ROLES
+            .into_iter()
+            .chain([Role::Client, Role::System])
+        {
             assert_eq!(role.as_str().parse::<Role>(), Ok(role));
         }
         assert!("root".parse::<Role>().is_err());

@@ -23,7 +23,9 @@ impl FromStr for Environment {
         match s {
             "development" | "dev" => Ok(Self::Development),
             "production" | "prod" => Ok(Self::Production),
-            other => Err(format!("expected `development` or `production`, got `{other}`")),
+            other => Err(format!(
+                "expected `development` or `production`, got `{other}`"
+            )),
         }
     }
 }
@@ -185,7 +187,9 @@ impl CommonSettings {
         let redis_url = env.secret("REDIS_URL");
         let admin_addr = env.or(
             "JUXUAN_ADMIN_ADDR",
-            default_admin_addr.parse().unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))),
+            default_admin_addr
+                .parse()
+                .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))),
         );
         let otlp_endpoint = env.optional::<String>("OTEL_EXPORTER_OTLP_ENDPOINT");
         let db_max_connections = env.or("JUXUAN_DB_MAX_CONNECTIONS", 10u32);
@@ -209,7 +213,10 @@ mod tests {
 
     #[test]
     fn every_missing_and_bad_value_is_reported_at_once() {
-        let pairs = [("JUXUAN_ADMIN_ADDR", "not-an-address"), ("JUXUAN_ENV", "staging")];
+        let pairs = [
+            ("JUXUAN_ADMIN_ADDR", "not-an-address"),
+            ("JUXUAN_ENV", "staging"),
+        ];
         let mut env = Env::from_pairs(&pairs);
         let common = CommonSettings::read(&mut env, "127.0.0.1:0");
         let err = env.finish(|| common).expect_err("config must be refused");

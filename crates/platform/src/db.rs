@@ -26,7 +26,11 @@ pub fn connect_lazy(url: &SecretString, max_connections: u32) -> anyhow::Result<
 }
 
 /// Connects, waiting for the database up to `patience` (it may still be starting).
-pub async fn connect(url: &SecretString, max_connections: u32, patience: Duration) -> anyhow::Result<PgPool> {
+pub async fn connect(
+    url: &SecretString,
+    max_connections: u32,
+    patience: Duration,
+) -> anyhow::Result<PgPool> {
     let pool = connect_lazy(url, max_connections)?;
     let deadline = tokio::time::Instant::now() + patience;
     loop {

@@ -120,7 +120,11 @@ impl Lang {
             let mut pieces = part.trim().split(';');
             let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
             let q = pieces
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
                 .unwrap_or(1.0);
             let lang = if tag.starts_with("en") {
                 Lang::En
@@ -243,10 +247,14 @@ impl AppError {
 
     /// Several invalid fields: 400, the first one's code as the problem's code.
     pub fn invalid_fields(errors: Vec<FieldError>) -> Self {
-        let first = errors.first().map(|e| e.code.clone()).unwrap_or("request.invalid".into());
-        let detail = errors.first().map(|e| e.message.clone()).unwrap_or_else(|| {
-            Text::new("请求字段无效", "A request field is invalid")
-        });
+        let first = errors
+            .first()
+            .map(|e| e.code.clone())
+            .unwrap_or("request.invalid".into());
+        let detail = errors
+            .first()
+            .map(|e| e.message.clone())
+            .unwrap_or_else(|| Text::new("请求字段无效", "A request field is invalid"));
         AppError::Client(Box::new(WireProblem {
             kind: Kind::BadRequest,
             code: first,
@@ -283,13 +291,19 @@ impl AppError {
             AppError::Unavailable(_) => WireProblem {
                 kind: Kind::Unavailable,
                 code: "service.unavailable".into(),
-                detail: Text::new("依赖的服务暂时不可用，请稍后重试", "A dependency is unavailable; retry later"),
+                detail: Text::new(
+                    "依赖的服务暂时不可用，请稍后重试",
+                    "A dependency is unavailable; retry later",
+                ),
                 errors: Vec::new(),
             },
             AppError::Internal(_) => WireProblem {
                 kind: Kind::Internal,
                 code: "internal".into(),
-                detail: Text::new("服务器内部错误，已记录", "Internal error; it has been logged"),
+                detail: Text::new(
+                    "服务器内部错误，已记录",
+                    "Internal error; it has been logged",
+                ),
                 errors: Vec::new(),
             },
         }
@@ -299,7 +313,9 @@ impl AppError {
     fn log_if_internal(&self) {
         match self {
             AppError::Internal(e) => tracing::error!(error = format!("{e:#}"), "request failed"),
-            AppError::Unavailable(e) => tracing::warn!(error = format!("{e:#}"), "dependency unavailable"),
+            AppError::Unavailable(e) => {
+                tracing::warn!(error = format!("{e:#}"), "dependency unavailable")
+            }
             AppError::Client(_) => {}
         }
     }
@@ -471,7 +487,10 @@ mod tests {
         let (_, body) = rule_error().to_problem(Lang::En);
         assert_eq!(body["title"], "Election rule violated");
         assert_eq!(body["detail"], "Too few nominators");
-        assert_eq!(body["type"], "urn:juxuan:problem:nomination.too_few_nominators");
+        assert_eq!(
+            body["type"],
+            "urn:juxuan:problem:nomination.too_few_nominators"
+        );
     }
 
     #[test]

@@ -61,7 +61,12 @@ impl Outbox {
 
     /// Writes an event in the caller's transaction. `event_type` is the message's full
     /// protobuf name (`juxuan.nomination.v1.AreaCreated`).
-    pub async fn enqueue(&self, conn: &mut PgConnection, event_type: &str, message: &impl prost::Message) -> sqlx::Result<Uuid> {
+    pub async fn enqueue(
+        &self,
+        conn: &mut PgConnection,
+        event_type: &str,
+        message: &impl prost::Message,
+    ) -> sqlx::Result<Uuid> {
         let id = Uuid::now_v7();
         sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO {}.outbox (event_id, event_type, payload, traceparent) VALUES ($1, $2, $3, $4)",
@@ -87,7 +92,11 @@ pub struct Relay {
 
 impl Relay {
     pub fn new(pool: PgPool, redis: ConnectionManager, schema: &'static str) -> Self {
-        Self { pool, redis, schema }
+        Self {
+            pool,
+            redis,
+            schema,
+        }
     }
 
     /// Publishes up to one batch. Returns how many events were published (0 if another relay
@@ -102,7 +111,10 @@ impl Relay {
         if !locked {
             return Ok(0);
         }
-        let marker: Option<String> = redis::cmd("GET").arg(marker_key(self.schema)).query_async(&mut redis).await?;
+        let marker: Option<String> = redis::cmd("GET")
+            .arg(marker_key(self.schema))
+            .query_async(&mut redis)
+            .await?;
         if marker.is_none() {
             // Redis lost what we published before (flush, restart without persistence, new
             // instance): publish everything again; consumers ignore what they already applied.
@@ -114,7 +126,11 @@ impl Relay {
             .await?
             .rows_affected();
             if republished > 0 {
-                tracing::warn!(schema = self.schema, events = republished, "event stream marker missing; republishing the outbox");
+                tracing::warn!(
+                    schema = self.schema,
+                    events = republished,
+                    "event stream marker missing; republishing the outbox"
+                );
             }
             redis::cmd("SET")
                 .arg(marker_key(self.schema))
@@ -167,7 +183,8 @@ impl Relay {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        metrics::counter!(crate::metrics::EVENTS_PUBLISHED, "stream" => stream).increment(rows.len() as u64);
+        metrics::counter!(crate::metrics::EVENTS_PUBLISHED, "stream" => stream)
+            .increment(rows.len() as u64);
         Ok(rows.len())
     }
 
@@ -190,12 +207,17 @@ impl Relay {
                 let idle = match self.publish_batch().await {
                     Ok(n) => n == 0,
                     Err(e) => {
-                        tracing::warn!(error = format!("{e:#}"), schema = self.schema, "outbox relay failed; will retry");
+                        tracing::warn!(
+                            error = format!("{e:#}"),
+                            schema = self.schema,
+                            "outbox relay failed; will retry"
+                        );
                         true
                     }
                 };
                 if let Ok(pending) = self.pending().await {
-                    metrics::gauge!(crate::metrics::OUTBOX_PENDING, "schema" => self.schema).set(pending as f64);
+                    metrics::gauge!(crate::metrics::OUTBOX_PENDING, "schema" => self.schema)
+                        .set(pending as f64);
                 }
                 if idle {
                     tokio::select! {
@@ -220,7 +242,11 @@ async fn shutdown_now(stop: &mut Pin<&mut impl Future<Output = ()>>) -> bool {
 
 /// What a consumer does with an event, inside the transaction that records it as processed.
 pub trait Handler: Send + Sync + 'static {
-    fn handle<'a>(&'a self, conn: &'a mut PgConnection, event: &'a Event) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>>;
+    fn handle<'a>(
+        &'a self,
+        conn: &'a mut PgConnection,
+        event: &'a Event,
+    ) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>>;
 }
 
 /// A consumer group member reading one stream.
@@ -284,7 +310,11 @@ impl Consumer {
         for start in ["0", ">"] {
             let reply: redis::RedisResult<StreamReadReply> = {
                 let mut cmd = redis::cmd("XREADGROUP");
-                cmd.arg("GROUP").arg(&self.group).arg(&self.name).arg("COUNT").arg(100);
+                cmd.arg("GROUP")
+                    .arg(&self.group)
+                    .arg(&self.name)
+                    .arg("COUNT")
+                    .arg(100);
                 if start == ">" && handled == 0 {
                     cmd.arg("BLOCK").arg(block.as_millis() as u64);
                 }
@@ -318,7 +348,13 @@ impl Consumer {
             .arg(100)
             .query_async(&mut redis)
             .await
-            .or_else(|e| if e.code() == Some("NOGROUP") { Ok(StreamAutoClaimReply::default()) } else { Err(e) })?;
+            .or_else(|e| {
+                if e.code() == Some("NOGROUP") {
+                    Ok(StreamAutoClaimReply::default())
+                } else {
+                    Err(e)
+                }
+            })?;
         for message in &claimed.claimed {
             self.apply(message).await?;
             handled += 1;
@@ -351,7 +387,10 @@ impl Consumer {
             if let Err(e) = self.handler.handle(&mut tx, &event).await {
                 metrics::counter!(crate::metrics::EVENTS_CONSUMED, "stream" => self.stream.clone(), "group" => self.group.clone(), "outcome" => "error").increment(1);
                 // Not acknowledged: it stays pending and is retried.
-                return Err(e.context(format!("handling event {} ({})", event.id, event.event_type)));
+                return Err(e.context(format!(
+                    "handling event {} ({})",
+                    event.id, event.event_type
+                )));
             }
             "applied"
         } else {
@@ -364,14 +403,22 @@ impl Consumer {
     }
 
     async fn ack(&self, redis: &mut ConnectionManager, id: &str) -> redis::RedisResult<()> {
-        redis::cmd("XACK").arg(&self.stream).arg(&self.group).arg(id).query_async::<()>(redis).await
+        redis::cmd("XACK")
+            .arg(&self.stream)
+            .arg(&self.group)
+            .arg(id)
+            .query_async::<()>(redis)
+            .await
     }
 
     /// Runs until shutdown.
     pub fn spawn(self, shutdown: Shutdown) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             if let Err(e) = self.ensure_group().await {
-                tracing::warn!(error = format!("{e:#}"), "consumer group not created yet; will retry");
+                tracing::warn!(
+                    error = format!("{e:#}"),
+                    "consumer group not created yet; will retry"
+                );
             }
             let stop = shutdown.wait();
             tokio::pin!(stop);

@@ -59,7 +59,10 @@ type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 impl<S, B> Service<http::Request<B>> for ServerService<S>
 where
-    S: Service<http::Request<B>, Response = http::Response<tonic::body::Body>> + Clone + Send + 'static,
+    S: Service<http::Request<B>, Response = http::Response<tonic::body::Body>>
+        + Clone
+        + Send
+        + 'static,
     S::Future: Send + 'static,
     S::Error: Send + 'static,
     B: Send + 'static,
@@ -143,8 +146,12 @@ pub fn caller<T>(request: &tonic::Request<T>) -> Result<Caller, AppError> {
 pub fn standard_services() -> anyhow::Result<(
     tonic_health::server::HealthReporter,
     tonic_health::pb::health_server::HealthServer<impl tonic_health::pb::health_server::Health>,
-    tonic_reflection::server::v1::ServerReflectionServer<impl tonic_reflection::server::v1::ServerReflection>,
-    tonic_reflection::server::v1alpha::ServerReflectionServer<impl tonic_reflection::server::v1alpha::ServerReflection>,
+    tonic_reflection::server::v1::ServerReflectionServer<
+        impl tonic_reflection::server::v1::ServerReflection,
+    >,
+    tonic_reflection::server::v1alpha::ServerReflectionServer<
+        impl tonic_reflection::server::v1alpha::ServerReflection,
+    >,
 )> {
     let (health, health_service) = tonic_health::server::health_reporter();
     let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -159,19 +166,31 @@ pub fn standard_services() -> anyhow::Result<(
 }
 
 /// A server builder with the Juxuan layer in front.
-pub fn server(service: &'static str, verifier: Verifier) -> tonic::transport::Server<tower::layer::util::Stack<ServerLayer, tower::layer::util::Identity>> {
+pub fn server(
+    service: &'static str,
+    verifier: Verifier,
+) -> tonic::transport::Server<tower::layer::util::Stack<ServerLayer, tower::layer::util::Identity>>
+{
     tonic::transport::Server::builder()
         .timeout(Duration::from_secs(30))
         .layer(ServerLayer::new(service, verifier))
 }
 
 /// Serves a router on an already-bound listener until shutdown.
-pub async fn serve<L>(router: tonic::transport::server::Router<L>, listener: TcpListener, shutdown: Shutdown) -> anyhow::Result<()>
+pub async fn serve<L>(
+    router: tonic::transport::server::Router<L>,
+    listener: TcpListener,
+    shutdown: Shutdown,
+) -> anyhow::Result<()>
 where
     L: Layer<tonic::service::Routes> + Clone,
-    L::Service: Service<http::Request<tonic::body::Body>, Response = http::Response<tonic::body::Body>> + Clone + Send + 'static,
+    L::Service: Service<http::Request<tonic::body::Body>, Response = http::Response<tonic::body::Body>>
+        + Clone
+        + Send
+        + 'static,
     <L::Service as Service<http::Request<tonic::body::Body>>>::Future: Send + 'static,
-    <L::Service as Service<http::Request<tonic::body::Body>>>::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send,
+    <L::Service as Service<http::Request<tonic::body::Body>>>::Error:
+        Into<Box<dyn std::error::Error + Send + Sync>> + Send,
 {
     router
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.wait())
@@ -193,7 +212,10 @@ pub fn channel(url: &str) -> anyhow::Result<Channel> {
 pub struct Outgoing;
 
 impl tonic::service::Interceptor for Outgoing {
-    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
         let mut headers = http::HeaderMap::new();
         crate::telemetry::inject_current(&mut headers);
         for (name, value) in &headers {

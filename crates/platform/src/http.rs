@@ -53,3 +53,39 @@ pub async fn observe(
     .instrument(span)
     .await
 }
+
+tokio::task_local! {
+    static LANG: crate::error::Lang;
+}
+
+/// Middleware: the request's language (from `Accept-Language`) for every problem rendered
+/// while answering it.
+pub async fn localize(request: Request, next: Next) -> Response {
+    let lang = crate::error::Lang::from_accept_language(
+        request
+            .headers()
+            .get(http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    LANG.scope(lang, next.run(request)).await
+}
+
+/// The language of the request being answered (zh-CN outside a request).
+pub fn lang() -> crate::error::Lang {
+    LANG.try_with(|l| *l).unwrap_or_default()
+}
+
+/// An RFC 9457 problem response in the request's language.
+impl axum::response::IntoResponse for crate::error::AppError {
+    fn into_response(self) -> Response {
+        let (status, body) = self.to_problem(lang());
+        let status =
+            http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        (
+            status,
+            [(http::header::CONTENT_TYPE, "application/problem+json")],
+            body.to_string(),
+        )
+            .into_response()
+    }
+}

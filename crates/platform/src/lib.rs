@@ -13,6 +13,7 @@
 //! - [`error`]: the use-case error, mapped to gRPC statuses and RFC 9457 problems.
 //! - [`events`]: transactional outbox, relay to Redis Streams, consumers.
 //! - [`audit`]: the append-only, hash-chained audit log.
+//! - [`service`]: start-up and command line of a gRPC service process.
 //! - [`shutdown`]: graceful shutdown signalling.
 //! - [`testing`]: per-test databases from a migrated template, for every crate's tests.
 
@@ -27,6 +28,7 @@ pub mod grpc;
 pub mod http;
 pub mod metrics;
 pub mod redis;
+pub mod service;
 pub mod shutdown;
 pub mod telemetry;
 pub mod testing;

@@ -42,20 +42,52 @@ pub fn handle() -> &'static PrometheusHandle {
 
 fn describe() {
     use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
-    describe_counter!(HTTP_REQUESTS, "HTTP requests by service, route, method and status.");
-    describe_histogram!(HTTP_DURATION, Unit::Seconds, "HTTP request latency by service and route.");
-    describe_counter!(GRPC_REQUESTS, "gRPC requests by service, method and gRPC status code.");
-    describe_histogram!(GRPC_DURATION, Unit::Seconds, "gRPC request latency by service and method.");
-    describe_gauge!(DB_POOL_CONNECTIONS, "Open database connections of the pool.");
+    describe_counter!(
+        HTTP_REQUESTS,
+        "HTTP requests by service, route, method and status."
+    );
+    describe_histogram!(
+        HTTP_DURATION,
+        Unit::Seconds,
+        "HTTP request latency by service and route."
+    );
+    describe_counter!(
+        GRPC_REQUESTS,
+        "gRPC requests by service, method and gRPC status code."
+    );
+    describe_histogram!(
+        GRPC_DURATION,
+        Unit::Seconds,
+        "gRPC request latency by service and method."
+    );
+    describe_gauge!(
+        DB_POOL_CONNECTIONS,
+        "Open database connections of the pool."
+    );
     describe_gauge!(DB_POOL_IDLE, "Idle database connections of the pool.");
-    describe_gauge!(OUTBOX_PENDING, "Outbox events not yet published to Redis Streams.");
-    describe_counter!(EVENTS_PUBLISHED, "Events published from the outbox to Redis Streams.");
-    describe_counter!(EVENTS_CONSUMED, "Events consumed, by stream, group and outcome.");
+    describe_gauge!(
+        OUTBOX_PENDING,
+        "Outbox events not yet published to Redis Streams."
+    );
+    describe_counter!(
+        EVENTS_PUBLISHED,
+        "Events published from the outbox to Redis Streams."
+    );
+    describe_counter!(
+        EVENTS_CONSUMED,
+        "Events consumed, by stream, group and outcome."
+    );
     describe_counter!(LOGIN_FAILURES, "Failed password logins.");
 }
 
 /// Records one finished HTTP request.
-pub fn record_http(service: &'static str, route: String, method: &str, status: u16, started: Instant) {
+pub fn record_http(
+    service: &'static str,
+    route: String,
+    method: &str,
+    status: u16,
+    started: Instant,
+) {
     let labels = [
         ("service", service.to_owned()),
         ("route", route.clone()),

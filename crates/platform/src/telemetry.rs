@@ -57,8 +57,14 @@ pub fn init(service: &'static str, otlp_endpoint: Option<&str>) -> anyhow::Resul
 }
 
 /// Installs logging and tracing with a given exporter, processed synchronously (tests).
-pub fn init_with_exporter<E: SpanExporter + 'static>(exporter: E) -> anyhow::Result<TelemetryGuard> {
-    install(SdkTracerProvider::builder().with_simple_exporter(exporter).build())
+pub fn init_with_exporter<E: SpanExporter + 'static>(
+    exporter: E,
+) -> anyhow::Result<TelemetryGuard> {
+    install(
+        SdkTracerProvider::builder()
+            .with_simple_exporter(exporter)
+            .build(),
+    )
 }
 
 fn install(provider: SdkTracerProvider) -> anyhow::Result<TelemetryGuard> {

@@ -29,9 +29,13 @@ pub struct TestDb {
 
 fn with_database(url: &str, name: &str) -> String {
     // Replace the path of the URL (the database) and keep any query string.
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let without_db = match base.rfind('/') {
-        Some(i) if base[..i].contains("//") && i > base.find("//").map_or(0, |j| j + 1) => &base[..i],
+        Some(i) if base[..i].contains("//") && i > base.find("//").map_or(0, |j| j + 1) => {
+            &base[..i]
+        }
         _ => base,
     };
     match query {
@@ -69,9 +73,12 @@ impl TestDb {
 
 /// A Redis connection for tests.
 pub async fn redis() -> ::redis::aio::ConnectionManager {
-    crate::redis::connect(&SecretString::from(redis_url()), std::time::Duration::from_secs(10))
-        .await
-        .unwrap_or_else(|e| panic!("cannot reach Redis at REDIS_URL: {e}"))
+    crate::redis::connect(
+        &SecretString::from(redis_url()),
+        std::time::Duration::from_secs(10),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("cannot reach Redis at REDIS_URL: {e}"))
 }
 
 #[cfg(test)]
@@ -80,8 +87,17 @@ mod tests {
 
     #[test]
     fn the_database_of_a_url_is_replaced() {
-        assert_eq!(with_database("postgres://u@h:5/juxuan", "t1"), "postgres://u@h:5/t1");
-        assert_eq!(with_database("postgres://u@h:5", "t1"), "postgres://u@h:5/t1");
-        assert_eq!(with_database("postgres://u@h/x?sslmode=disable", "t1"), "postgres://u@h/t1?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://u@h:5/juxuan", "t1"),
+            "postgres://u@h:5/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:5", "t1"),
+            "postgres://u@h:5/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/x?sslmode=disable", "t1"),
+            "postgres://u@h/t1?sslmode=disable"
+        );
     }
 }

@@ -1,0 +1,213 @@
+//! The common shape of a gRPC service process: settings, start-up (database, migrations,
+//! Redis, listeners) and the command line (`serve`, the default, or `migrate`).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use redis::aio::ConnectionManager;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+
+use crate::auth::Verifier;
+use crate::config::{CommonSettings, ConfigError, Env};
+use crate::db::SchemaMigrations;
+
+/// Settings of a gRPC service: the common ones and its gRPC address.
+#[derive(Debug, Clone)]
+pub struct ServiceSettings {
+    pub common: CommonSettings,
+    pub grpc_addr: SocketAddr,
+}
+
+impl ServiceSettings {
+    /// Reads `JUXUAN_GRPC_ADDR`, `JUXUAN_ADMIN_ADDR` and the common variables.
+    pub fn read(
+        mut env: Env<'_>,
+        default_grpc: &str,
+        default_admin: &str,
+    ) -> Result<Self, ConfigError> {
+        let common = CommonSettings::read(&mut env, default_admin);
+        let grpc_addr = env.or(
+            "JUXUAN_GRPC_ADDR",
+            default_grpc
+                .parse()
+                .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))),
+        );
+        env.finish(|| {
+            Some(Self {
+                common: common?,
+                grpc_addr,
+            })
+        })
+    }
+}
+
+/// What every service process has once started.
+pub struct Base {
+    pub name: &'static str,
+    pub pool: PgPool,
+    pub redis: ConnectionManager,
+    pub verifier: Verifier,
+    pub grpc_listener: TcpListener,
+    pub admin_listener: TcpListener,
+}
+
+impl Base {
+    /// Connects (waiting up to 30 s for Postgres and Redis), migrates the schema, binds the
+    /// gRPC and admin listeners.
+    pub async fn start(
+        name: &'static str,
+        settings: &ServiceSettings,
+        migrations: &SchemaMigrations,
+    ) -> anyhow::Result<Self> {
+        crate::metrics::handle();
+        let patience = Duration::from_secs(30);
+        let pool = crate::db::connect(
+            &settings.common.database_url,
+            settings.common.db_max_connections,
+            patience,
+        )
+        .await?;
+        migrations.run(&pool).await?;
+        let redis = crate::redis::connect(&settings.common.redis_url, patience).await?;
+        let verifier = Verifier::from_redis(redis.clone());
+        let grpc_listener = TcpListener::bind(settings.grpc_addr).await?;
+        let admin_listener = TcpListener::bind(settings.common.admin_addr).await?;
+        tracing::info!(
+            service = name,
+            grpc.addr = %grpc_listener.local_addr()?,
+            admin.addr = %admin_listener.local_addr()?,
+            "service started"
+        );
+        Ok(Self {
+            name,
+            pool,
+            redis,
+            verifier,
+            grpc_listener,
+            admin_listener,
+        })
+    }
+
+    pub fn grpc_addr(&self) -> SocketAddr {
+        self.grpc_listener
+            .local_addr()
+            .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    pub fn admin_addr(&self) -> SocketAddr {
+        self.admin_listener
+            .local_addr()
+            .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+}
+
+/// What the command line asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    Serve,
+    Migrate,
+}
+
+impl Command {
+    /// From the process arguments; prints usage and exits on anything else.
+    pub fn from_args(binary: &str) -> Self {
+        match std::env::args().nth(1).as_deref() {
+            None | Some("serve") => Command::Serve,
+            Some("migrate") => Command::Migrate,
+            Some(other) => {
+                eprintln!("unknown command `{other}`\nusage: {binary} [serve|migrate]");
+                std::process::exit(2);
+            }
+        }
+    }
+}
+
+/// Runs `migrate`: applies the schema's migrations and returns.
+pub async fn migrate_only(
+    common: &CommonSettings,
+    migrations: &SchemaMigrations,
+) -> anyhow::Result<()> {
+    let pool = crate::db::connect(&common.database_url, 2, Duration::from_secs(60)).await?;
+    migrations.run(&pool).await?;
+    pool.close().await;
+    Ok(())
+}
+
+/// Reads settings or exits with every configuration problem listed.
+pub fn settings_or_exit<T>(result: Result<T, ConfigError>) -> T {
+    result.unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(2);
+    })
+}
+
+impl Base {
+    /// Serves the given gRPC services (plus health and reflection) and the admin port, runs
+    /// the schema's outbox relay and audit sealer, until shutdown. `serving` lists the full
+    /// names of the services to report healthy (`juxuan.nomination.v1.AreaService`).
+    pub async fn run(
+        self,
+        mut routes: tonic::service::RoutesBuilder,
+        serving: &[&str],
+        audit: &'static crate::audit::AuditLog,
+        shutdown: crate::shutdown::Shutdown,
+    ) -> anyhow::Result<()> {
+        let Base {
+            name,
+            pool,
+            redis,
+            verifier,
+            grpc_listener,
+            admin_listener,
+        } = self;
+        let (health, health_service, reflection_v1, reflection_v1alpha) =
+            crate::grpc::standard_services()?;
+        for service in serving {
+            health
+                .set_service_status(*service, tonic_health::ServingStatus::Serving)
+                .await;
+        }
+        routes
+            .add_service(health_service)
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha);
+        let relay = crate::events::Relay::new(pool.clone(), redis.clone(), audit.schema())
+            .spawn(shutdown.clone());
+        let sealer = audit.spawn_sealer(pool.clone(), shutdown.clone());
+        let ready = crate::admin::Readiness::new(name)
+            .postgres(pool)
+            .redis(redis);
+        let admin = tokio::spawn(crate::admin::serve(admin_listener, ready, shutdown.clone()));
+        let router = crate::grpc::server(name, verifier).add_routes(routes.routes());
+        crate::grpc::serve(router, grpc_listener, shutdown).await?;
+        let _ = tokio::join!(relay, sealer, admin);
+        Ok(())
+    }
+}
+
+/// The `main` of a gRPC service: command line, settings, telemetry, then `serve` or
+/// `migrate`. `serve` gets the settings and a shutdown signal fired by SIGTERM or Ctrl-C.
+pub async fn main<F, Fut>(
+    name: &'static str,
+    settings: impl FnOnce(Env<'static>) -> Result<ServiceSettings, ConfigError>,
+    migrations: &SchemaMigrations,
+    serve: F,
+) -> anyhow::Result<()>
+where
+    F: FnOnce(ServiceSettings, crate::shutdown::Shutdown) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let command = Command::from_args(&format!("juxuan-{name}"));
+    let settings = settings_or_exit(settings(Env::from_process()));
+    let _telemetry = crate::telemetry::init(name, settings.common.otlp_endpoint.as_deref())?;
+    if command == Command::Migrate {
+        return migrate_only(&settings.common, migrations).await;
+    }
+    let (trigger, shutdown) = crate::shutdown::channel();
+    tokio::spawn(async move {
+        crate::shutdown::os_signal().await;
+        trigger.fire();
+    });
+    serve(settings, shutdown).await
+}

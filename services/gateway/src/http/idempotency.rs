@@ -1,0 +1,237 @@
+//! `Idempotency-Key` on POST: a repeat with the same key and body gets the first answer; the
+//! same key with another body is 422 `idempotency.key_reused`.
+//!
+//! Keys are scoped to the caller and kept in Postgres (`auth.idempotency_keys`) for 24 hours,
+//! so a retry after a gateway restart or a Redis flush still gets the first answer. A key
+//! whose first request is still running is 409 `idempotency.in_progress`; one whose first
+//! request crashed (no answer after a minute) is taken over. Server errors are not kept, so
+//! they can be retried.
+
+use axum::body::{Body, Bytes, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use juxuan_platform::AppError;
+use juxuan_platform::auth::bearer;
+use juxuan_platform::error::{Kind, Text};
+use sha2::{Digest, Sha256};
+
+use super::AppState;
+
+pub const HEADER: &str = "idempotency-key";
+/// Largest body kept for replay.
+const MAX_BODY: usize = 6 * 1024 * 1024;
+
+enum Claim {
+    /// First use: run the request and keep its answer.
+    Fresh,
+    Replay {
+        status: u16,
+        content_type: Option<String>,
+        body: Vec<u8>,
+    },
+    Reused,
+    InProgress,
+}
+
+async fn claim(state: &AppState, owner: &str, key: &str, hash: &str) -> Result<Claim, AppError> {
+    let inserted = sqlx::query(
+        "INSERT INTO auth.idempotency_keys (owner, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT (owner, key) DO NOTHING",
+    )
+    .bind(owner)
+    .bind(key)
+    .bind(hash)
+    .execute(&state.pool)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        return Ok(Claim::Fresh);
+    }
+    let row: Option<(String, Option<i16>, Option<String>, Option<Vec<u8>>, bool)> = sqlx::query_as(
+        "SELECT request_hash, status, content_type, body, created_at < now() - interval '1 minute' \
+         FROM auth.idempotency_keys WHERE owner = $1 AND key = $2",
+    )
+    .bind(owner)
+    .bind(key)
+    .fetch_optional(&state.pool)
+    .await?;
+    let Some((stored_hash, status, content_type, body, stale)) = row else {
+        // Removed in between (expired or a server error): start again.
+        return Box::pin(claim(state, owner, key, hash)).await;
+    };
+    if stored_hash != hash {
+        return Ok(Claim::Reused);
+    }
+    match (status, body) {
+        (Some(status), Some(body)) => Ok(Claim::Replay {
+            status: u16::try_from(status).unwrap_or(500),
+            content_type,
+            body,
+        }),
+        _ if stale => {
+            let taken = sqlx::query(
+                "UPDATE auth.idempotency_keys SET created_at = now() WHERE owner = $1 AND key = $2 AND status IS NULL \
+                 AND created_at < now() - interval '1 minute'",
+            )
+            .bind(owner)
+            .bind(key)
+            .execute(&state.pool)
+            .await?
+            .rows_affected();
+            Ok(if taken == 1 {
+                Claim::Fresh
+            } else {
+                Claim::InProgress
+            })
+        }
+        _ => Ok(Claim::InProgress),
+    }
+}
+
+fn request_hash(method: &Method, uri: &http::Uri, body: &Bytes) -> String {
+    let mut h = Sha256::new();
+    h.update(method.as_str().as_bytes());
+    h.update([0]);
+    h.update(uri.path_and_query().map_or("", |p| p.as_str()).as_bytes());
+    h.update([0]);
+    h.update(body);
+    hex::encode(h.finalize())
+}
+
+pub async fn idempotency(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.method() != Method::POST || request.uri().path().starts_with("/api/v1/auth/") {
+        return next.run(request).await;
+    }
+    let Some(key) = request
+        .headers()
+        .get(HEADER)
+        .map(|v| v.to_str().map(str::to_owned))
+    else {
+        return next.run(request).await;
+    };
+    let key = match key {
+        Ok(k) if (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()) => k,
+        _ => {
+            return AppError::bad_request(
+                "idempotency.invalid_key",
+                "Idempotency-Key 须为 1 至 255 个可见 ASCII 字符",
+                "Idempotency-Key must be 1 to 255 visible ASCII characters",
+            )
+            .into_response();
+        }
+    };
+    // Keys belong to the caller; without a valid token the request is refused anyway.
+    let token = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(bearer)
+        .map(str::to_owned);
+    let caller = match token {
+        Some(t) => state.verifier.verify(&t).await.ok(),
+        None => None,
+    };
+    let Some(caller) = caller else {
+        return next.run(request).await;
+    };
+    let (mut parts, body) = request.into_parts();
+    let body = match to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return AppError::bad_request(
+                "request.too_large",
+                "请求体过大",
+                "The request body is too large",
+            )
+            .into_response();
+        }
+    };
+    let hash = request_hash(&parts.method, &parts.uri, &body);
+    let owner = caller.id.clone();
+    parts.extensions.insert(caller);
+    match claim(&state, &owner, &key, &hash).await {
+        Err(e) => e.into_response(),
+        Ok(Claim::Reused) => AppError::new(
+            Kind::Rule,
+            "idempotency.key_reused",
+            Text::new(
+                "该 Idempotency-Key 已用于另一个请求",
+                "This Idempotency-Key was used with another request",
+            ),
+        )
+        .into_response(),
+        Ok(Claim::InProgress) => AppError::new(
+            Kind::Conflict,
+            "idempotency.in_progress",
+            Text::new(
+                "使用该 Idempotency-Key 的请求仍在处理中",
+                "A request with this Idempotency-Key is still in progress",
+            ),
+        )
+        .into_response(),
+        Ok(Claim::Replay {
+            status,
+            content_type,
+            body,
+        }) => {
+            let mut response = Response::new(Body::from(body));
+            *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            if let Some(ct) = content_type.and_then(|c| c.parse().ok()) {
+                response.headers_mut().insert(header::CONTENT_TYPE, ct);
+            }
+            response.headers_mut().insert(
+                "idempotent-replayed",
+                http::HeaderValue::from_static("true"),
+            );
+            response
+        }
+        Ok(Claim::Fresh) => {
+            let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+            keep(&state, &owner, &key, response).await
+        }
+    }
+}
+
+async fn keep(state: &AppState, owner: &str, key: &str, response: Response) -> Response {
+    let (parts, body) = response.into_parts();
+    let bytes = match to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => Bytes::new(),
+    };
+    let status = parts.status.as_u16();
+    let result = if status >= 500 {
+        sqlx::query("DELETE FROM auth.idempotency_keys WHERE owner = $1 AND key = $2")
+            .bind(owner)
+            .bind(key)
+            .execute(&state.pool)
+            .await
+    } else {
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        sqlx::query("UPDATE auth.idempotency_keys SET status = $3, content_type = $4, body = $5 WHERE owner = $1 AND key = $2")
+            .bind(owner)
+            .bind(key)
+            .bind(i16::try_from(status).unwrap_or(500))
+            .bind(content_type)
+            .bind(bytes.as_ref())
+            .execute(&state.pool)
+            .await
+    };
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "idempotency record not kept");
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Removes keys older than 24 hours.
+pub async fn expire(pool: &sqlx::PgPool) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM auth.idempotency_keys WHERE created_at < now() - interval '24 hours'",
+    )
+    .execute(pool)
+    .await?
+    .rows_affected())
+}

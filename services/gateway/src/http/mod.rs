@@ -1,0 +1,145 @@
+//! The REST API: routes, shared state and the layers every request passes.
+//!
+//! Layers, outermost first: request id (`x-request-id`, set if missing, echoed back), language
+//! of problems (`Accept-Language`), the request span and metrics (`traceparent` on every
+//! response), the body limit, then per route the idempotency keys.
+
+pub mod areas;
+pub mod extract;
+pub mod idempotency;
+pub mod identity;
+pub mod openapi;
+pub mod users;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{get, post};
+use juxuan_platform::AppError;
+use juxuan_platform::admin::Readiness;
+use juxuan_platform::auth::Verifier;
+use juxuan_platform::grpc::Outgoing;
+use juxuan_proto::nomination::v1::area_service_client::AreaServiceClient;
+use redis::aio::ConnectionManager;
+use serde::Serialize;
+use sqlx::PgPool;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use utoipa::ToSchema;
+
+use crate::tokens::{Issuer, Throttle};
+
+pub type AreaClient = AreaServiceClient<InterceptedService<Channel, Outgoing>>;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub redis: ConnectionManager,
+    pub verifier: Verifier,
+    pub issuer: Issuer,
+    pub throttle: Throttle,
+    pub areas: AreaClient,
+    pub settings: Arc<crate::Settings>,
+}
+
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct List<T: ToSchema> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// zh-CN by default, English with `Accept-Language: en`.
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable dotted code, e.g. `area.duplicate_name`.
+    pub code: String,
+    pub errors: Option<Vec<ProblemField>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemField {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// Largest request body except for imports.
+pub const MAX_BODY: usize = 1024 * 1024;
+/// Largest import file.
+pub const MAX_IMPORT: usize = 5 * 1024 * 1024;
+
+async fn not_found() -> AppError {
+    AppError::new(
+        juxuan_platform::error::Kind::NotFound,
+        "route.not_found",
+        juxuan_platform::error::Text::new("没有这个接口", "No such endpoint"),
+    )
+}
+
+async fn method_not_allowed() -> axum::response::Response {
+    let mut response = axum::response::IntoResponse::into_response(AppError::bad_request(
+        "route.method_not_allowed",
+        "此接口不支持该请求方法",
+        "This endpoint does not accept that method",
+    ));
+    *response.status_mut() = http::StatusCode::METHOD_NOT_ALLOWED;
+    response
+}
+
+pub fn router(state: AppState, ready: Readiness) -> Router {
+    let api = Router::new()
+        .route("/api/v1/auth/token", post(identity::token))
+        .route("/api/v1/auth/revoke", post(identity::revoke))
+        .route("/api/v1/auth/keys:rotate", post(identity::rotate_keys))
+        .route("/.well-known/jwks.json", get(identity::jwks))
+        .route("/api/v1/me", get(identity::me))
+        .route(
+            "/api/v1/users",
+            post(users::create_user).get(users::list_users),
+        )
+        .route("/api/v1/clients", post(users::create_client))
+        .route("/api/v1/districts", get(areas::list_districts))
+        .route("/api/v1/districts/{id}", get(areas::get_district))
+        .route(
+            "/api/v1/districts/{id}/streets",
+            post(areas::create_street).get(areas::list_streets),
+        )
+        .route(
+            "/api/v1/districts/{id}/areas:import",
+            post(areas::import).layer(DefaultBodyLimit::max(MAX_IMPORT)),
+        )
+        .route(
+            "/api/v1/streets/{id}/communities",
+            post(areas::create_community).get(areas::list_communities),
+        )
+        .route("/api/v1/communities/{id}", get(areas::get_community))
+        .route(
+            "/api/v1/communities/{id}/resident-groups",
+            post(areas::create_group).get(areas::list_groups),
+        )
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state);
+    api.merge(juxuan_platform::admin::routes(ready))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(from_fn_with_state(
+            crate::SERVICE,
+            juxuan_platform::http::observe,
+        ))
+        .layer(from_fn(juxuan_platform::http::localize))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}

@@ -1,0 +1,222 @@
+//! SQL of the `auth` schema.
+
+use sqlx::{PgConnection, PgPool};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub username: String,
+    pub password_hash: String,
+    pub display_name: String,
+    pub role: String,
+    pub area_level: String,
+    pub area_id: Uuid,
+    pub district_id: Uuid,
+    pub street_id: Option<Uuid>,
+}
+
+const USER_COLUMNS: &str =
+    "id, username, password_hash, display_name, role, area_level, area_id, district_id, street_id";
+
+pub async fn count_users(conn: &mut PgConnection) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM auth.users")
+        .fetch_one(conn)
+        .await
+}
+
+pub async fn insert_user(
+    conn: &mut PgConnection,
+    row: &UserRow,
+    created_by: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO auth.users (id, username, password_hash, display_name, role, area_level, area_id, district_id, street_id, created_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(row.id)
+    .bind(&row.username)
+    .bind(&row.password_hash)
+    .bind(&row.display_name)
+    .bind(&row.role)
+    .bind(&row.area_level)
+    .bind(row.area_id)
+    .bind(row.district_id)
+    .bind(row.street_id)
+    .bind(created_by)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn user_by_username(pool: &PgPool, username: &str) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM auth.users WHERE username = $1"
+    )))
+    .bind(username)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn user_by_id(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM auth.users WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Users of a district, or of one street (its own and its communities'), in id order.
+pub async fn users(
+    pool: &PgPool,
+    district_id: Uuid,
+    street_id: Option<Uuid>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> sqlx::Result<Vec<UserRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM auth.users WHERE district_id = $1 AND ($2::uuid IS NULL OR street_id = $2) \
+         AND ($3::uuid IS NULL OR id > $3) ORDER BY id LIMIT $4"
+    )))
+    .bind(district_id)
+    .bind(street_id)
+    .bind(after)
+    .bind(limit + 1)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClientRow {
+    pub id: Uuid,
+    pub name: String,
+    pub secret_hash: String,
+    pub scopes: Vec<String>,
+    pub district_id: Uuid,
+}
+
+pub async fn insert_client(
+    conn: &mut PgConnection,
+    row: &ClientRow,
+    created_by: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO auth.clients (id, name, secret_hash, scopes, district_id, created_by) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(row.id)
+    .bind(&row.name)
+    .bind(&row.secret_hash)
+    .bind(&row.scopes)
+    .bind(row.district_id)
+    .bind(created_by)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn client(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<ClientRow>> {
+    sqlx::query_as(
+        "SELECT id, name, secret_hash, scopes, district_id FROM auth.clients WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn insert_refresh(
+    pool: &PgPool,
+    hash: &str,
+    family: Uuid,
+    subject: Uuid,
+    expires_at: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO auth.refresh_tokens (token_hash, family_id, subject_id, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(hash)
+        .bind(family)
+        .bind(subject)
+        .bind(expires_at)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub enum Refresh {
+    /// Valid: it is now used up; issue a new one in the same family.
+    Valid {
+        family: Uuid,
+        subject: Uuid,
+    },
+    /// Presented again after use: the family is revoked (the token may have been stolen).
+    Reused,
+    Invalid,
+}
+
+/// Spends a refresh token atomically.
+pub async fn spend_refresh(pool: &PgPool, hash: &str) -> sqlx::Result<Refresh> {
+    let spent: Option<(Uuid, Uuid)> = sqlx::query_as(
+        "UPDATE auth.refresh_tokens SET used_at = now() \
+         WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now() \
+         RETURNING family_id, subject_id",
+    )
+    .bind(hash)
+    .fetch_optional(pool)
+    .await?;
+    if let Some((family, subject)) = spent {
+        return Ok(Refresh::Valid { family, subject });
+    }
+    let used_family: Option<Uuid> = sqlx::query_scalar(
+        "SELECT family_id FROM auth.refresh_tokens WHERE token_hash = $1 AND used_at IS NOT NULL",
+    )
+    .bind(hash)
+    .fetch_optional(pool)
+    .await?;
+    match used_family {
+        Some(family) => {
+            revoke_family(pool, family).await?;
+            Ok(Refresh::Reused)
+        }
+        None => Ok(Refresh::Invalid),
+    }
+}
+
+pub async fn revoke_family(pool: &PgPool, family: Uuid) -> sqlx::Result<()> {
+    sqlx::query("UPDATE auth.refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL")
+        .bind(family)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Revokes the refresh token's whole family; false if no such token.
+pub async fn revoke_refresh(pool: &PgPool, hash: &str) -> sqlx::Result<bool> {
+    let family: Option<Uuid> =
+        sqlx::query_scalar("SELECT family_id FROM auth.refresh_tokens WHERE token_hash = $1")
+            .bind(hash)
+            .fetch_optional(pool)
+            .await?;
+    match family {
+        Some(f) => revoke_family(pool, f).await.map(|()| true),
+        None => Ok(false),
+    }
+}
+
+pub async fn insert_revoked(
+    pool: &PgPool,
+    jti: &str,
+    expires_at: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO auth.revoked_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING")
+        .bind(jti)
+        .bind(expires_at)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn unexpired_revocations(pool: &PgPool) -> sqlx::Result<Vec<(String, OffsetDateTime)>> {
+    sqlx::query_as("SELECT jti, expires_at FROM auth.revoked_tokens WHERE expires_at > now()")
+        .fetch_all(pool)
+        .await
+}
