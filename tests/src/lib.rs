@@ -1,1 +1,337 @@
+//! End-to-end tests of the whole stack through the gateway.
+//!
+//! # Layout
+//! - [`Stack`]: the five services started in-process on port 0 against a database of the
+//!   test's own and a Redis database of its own, with helpers to call the REST API.
+//! - [`spans`]: the in-memory span exporter every test process installs, for trace tests.
+//! - [`prometheus`]: a checker of the Prometheus text format.
 
+pub mod prometheus;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use juxuan_platform::config::Env;
+use juxuan_platform::shutdown::{self, Trigger};
+use juxuan_platform::testing::{TestDb, isolated_redis_url};
+use opentelemetry_sdk::trace::InMemorySpanExporter;
+use reqwest::StatusCode;
+use secrecy::ExposeSecret;
+use serde_json::Value;
+
+pub const ADMIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+pub const DISTRICT: &str = "测试区";
+
+/// The span exporter of this test process (installed once, with the log subscriber).
+pub fn spans() -> &'static InMemorySpanExporter {
+    static EXPORTER: OnceLock<InMemorySpanExporter> = OnceLock::new();
+    EXPORTER.get_or_init(|| {
+        let exporter = InMemorySpanExporter::default();
+        let guard = juxuan_platform::telemetry::init_with_exporter(exporter.clone())
+            .unwrap_or_else(|e| panic!("installing test telemetry: {e}"));
+        // The provider lives as long as the process.
+        std::mem::forget(guard);
+        exporter
+    })
+}
+
+/// One running stack.
+pub struct Stack {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub pool: sqlx::PgPool,
+    pub redis_url: String,
+    pub db: TestDb,
+    pub nomination_grpc: SocketAddr,
+    /// Admin (`/healthz`, `/readyz`, `/metrics`) addresses of the four gRPC services.
+    pub admin_addrs: Vec<(&'static str, SocketAddr)>,
+    pub grpc_addrs: Vec<(&'static str, SocketAddr)>,
+    trigger: Option<Trigger>,
+    tasks: Vec<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+fn env(pairs: HashMap<&'static str, String>) -> Env<'static> {
+    Env::from_fn(move |name| pairs.get(name).cloned())
+}
+
+impl Stack {
+    pub async fn start() -> Stack {
+        spans();
+        let db = TestDb::create("stack").await;
+        let redis_url = isolated_redis_url().await;
+        let common = |extra: &[(&'static str, String)]| {
+            let mut pairs: HashMap<&'static str, String> = HashMap::from([
+                ("DATABASE_URL", db.url.expose_secret().to_owned()),
+                ("REDIS_URL", redis_url.clone()),
+                ("JUXUAN_ADMIN_ADDR", "127.0.0.1:0".to_owned()),
+                ("JUXUAN_GRPC_ADDR", "127.0.0.1:0".to_owned()),
+                ("JUXUAN_DB_MAX_CONNECTIONS", "5".to_owned()),
+            ]);
+            pairs.extend(extra.iter().cloned());
+            env(pairs)
+        };
+        let (trigger, stop) = shutdown::channel();
+        let mut tasks = Vec::new();
+        let mut grpc_addrs = Vec::new();
+        let mut admin_addrs = Vec::new();
+
+        let nomination = juxuan_nomination::App::build(
+            &juxuan_nomination::settings(common(&[])).expect("settings"),
+        )
+        .await
+        .expect("nomination starts");
+        grpc_addrs.push(("nomination", nomination.grpc_addr()));
+        admin_addrs.push(("nomination", nomination.admin_addr()));
+        tasks.push(tokio::spawn(nomination.run_until_stopped(stop.clone())));
+
+        let review =
+            juxuan_review::App::build(&juxuan_review::settings(common(&[])).expect("settings"))
+                .await
+                .expect("review starts");
+        grpc_addrs.push(("review", review.grpc_addr()));
+        admin_addrs.push(("review", review.admin_addr()));
+        tasks.push(tokio::spawn(review.run_until_stopped(stop.clone())));
+
+        let ballot =
+            juxuan_ballot::App::build(&juxuan_ballot::settings(common(&[])).expect("settings"))
+                .await
+                .expect("ballot starts");
+        grpc_addrs.push(("ballot", ballot.grpc_addr()));
+        admin_addrs.push(("ballot", ballot.admin_addr()));
+        tasks.push(tokio::spawn(ballot.run_until_stopped(stop.clone())));
+
+        let reporting = juxuan_reporting::App::build(
+            &juxuan_reporting::settings(common(&[])).expect("settings"),
+        )
+        .await
+        .expect("reporting starts");
+        grpc_addrs.push(("reporting", reporting.grpc_addr()));
+        admin_addrs.push(("reporting", reporting.admin_addr()));
+        tasks.push(tokio::spawn(reporting.run_until_stopped(stop.clone())));
+
+        let url = |name: &str| {
+            let addr = grpc_addrs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, a)| *a)
+                .expect("service started");
+            format!("http://{addr}")
+        };
+        let gateway_env = common(&[
+            ("JUXUAN_HTTP_ADDR", "127.0.0.1:0".to_owned()),
+            ("JUXUAN_NOMINATION_URL", url("nomination")),
+            ("JUXUAN_REVIEW_URL", url("review")),
+            ("JUXUAN_BALLOT_URL", url("ballot")),
+            ("JUXUAN_REPORTING_URL", url("reporting")),
+            ("JUXUAN_DISTRICT", DISTRICT.to_owned()),
+            ("JUXUAN_ADMIN_USERNAME", ADMIN.to_owned()),
+            ("JUXUAN_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
+            ("JUXUAN_LOGIN_ATTEMPTS", "3".to_owned()),
+            ("JUXUAN_ACCESS_TOKEN_TTL_SECONDS", "300".to_owned()),
+        ]);
+        let gateway = juxuan_gateway::App::build(
+            juxuan_gateway::Settings::read(gateway_env).expect("settings"),
+        )
+        .await
+        .expect("gateway starts");
+        let base = format!("http://{}", gateway.local_addr());
+        tasks.push(tokio::spawn(gateway.run_until_stopped(stop.clone())));
+
+        let pool = db.pool().await;
+        let stack = Stack {
+            base,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("http client"),
+            pool,
+            redis_url,
+            db,
+            nomination_grpc: grpc_addrs[0].1,
+            admin_addrs,
+            grpc_addrs,
+            trigger: Some(trigger),
+            tasks,
+        };
+        stack.wait_ready().await;
+        stack
+    }
+
+    /// Polls `/readyz` until every dependency is up (bootstrap included).
+    pub async fn wait_ready(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(r) = self.http.get(self.url("/readyz")).send().await {
+                if r.status() == StatusCode::OK {
+                    return;
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the stack did not become ready in 60 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Stops every service and waits for them.
+    pub async fn stop(mut self) {
+        if let Some(trigger) = self.trigger.take() {
+            trigger.fire();
+        }
+        for task in self.tasks.drain(..) {
+            let result = tokio::time::timeout(Duration::from_secs(10), task).await;
+            assert!(
+                matches!(result, Ok(Ok(Ok(())))),
+                "a service did not stop cleanly: {result:?}"
+            );
+        }
+    }
+
+    /// A password login; panics unless it succeeds.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let (status, body) = self
+            .form(
+                "/api/v1/auth/token",
+                &[
+                    ("grant_type", "password"),
+                    ("username", username),
+                    ("password", password),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login of {username}: {body}");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.login(ADMIN, ADMIN_PASSWORD).await
+    }
+
+    pub async fn form(&self, path: &str, pairs: &[(&str, &str)]) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .form(pairs)
+            .send()
+            .await
+            .expect("request");
+        decode(r).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        let mut request = self.http.get(self.url(path));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        decode(request.send().await.expect("request")).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (StatusCode, Value) {
+        let mut request = self.http.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        decode(request.send().await.expect("request")).await
+    }
+
+    /// The district created at bootstrap.
+    pub async fn district_id(&self, admin: &str) -> String {
+        let (status, me) = self.get("/api/v1/me", Some(admin)).await;
+        assert_eq!(status, StatusCode::OK, "{me}");
+        me["area"]["id"].as_str().expect("area id").to_owned()
+    }
+
+    /// Creates an area object and returns its id; panics unless 201.
+    pub async fn create(&self, path: &str, token: &str, body: Value) -> String {
+        let (status, created) = self.post(path, Some(token), &body).await;
+        assert_eq!(status, StatusCode::CREATED, "POST {path}: {created}");
+        created["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Creates an account and logs it in.
+    pub async fn officer(&self, admin: &str, username: &str, role: &str, area_id: &str) -> String {
+        let password = "officer-password";
+        let body = serde_json::json!({
+            "username": username, "password": password, "display_name": username,
+            "role": role, "area_id": area_id,
+        });
+        let (status, created) = self.post("/api/v1/users", Some(admin), &body).await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "creating {username}: {created}"
+        );
+        self.login(username, password).await
+    }
+}
+
+/// Status and JSON body (Null when the body is empty or not JSON).
+pub async fn decode(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// A district with one street and two communities, the admin's token and their ids.
+pub struct Areas {
+    pub admin: String,
+    pub district: String,
+    pub street: String,
+    pub other_street: String,
+    pub community: String,
+    pub other_community: String,
+}
+
+impl Stack {
+    pub async fn areas(&self) -> Areas {
+        let admin = self.admin_token().await;
+        let district = self.district_id(&admin).await;
+        let street = self
+            .create(
+                &format!("/api/v1/districts/{district}/streets"),
+                &admin,
+                serde_json::json!({"name": "城南街道", "code": "chengnan"}),
+            )
+            .await;
+        let other_street = self
+            .create(
+                &format!("/api/v1/districts/{district}/streets"),
+                &admin,
+                serde_json::json!({"name": "城北街道"}),
+            )
+            .await;
+        let community = self
+            .create(
+                &format!("/api/v1/streets/{street}/communities"),
+                &admin,
+                serde_json::json!({"name": "南岭社区", "code": "nanling"}),
+            )
+            .await;
+        let other_community = self
+            .create(
+                &format!("/api/v1/streets/{other_street}/communities"),
+                &admin,
+                serde_json::json!({"name": "北苑社区"}),
+            )
+            .await;
+        Areas {
+            admin,
+            district,
+            street,
+            other_street,
+            community,
+            other_community,
+        }
+    }
+}

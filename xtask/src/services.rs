@@ -288,6 +288,8 @@ fn start_redis(bin: &Path, dir: &Path, port: u16) -> Res<Child> {
         .arg("--port")
         .arg(port.to_string())
         .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        // Tests take a logical database each (see juxuan_platform::testing).
+        .args(["--databases", "1024"])
         .args(["--daemonize", "no", "--dir"])
         .arg(dir)
         .arg("--pidfile")

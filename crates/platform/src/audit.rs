@@ -118,6 +118,7 @@ impl AuditLog {
     }
 
     /// Appends an entry inside the caller's transaction. Returns the entry's digest.
+    #[tracing::instrument(name = "audit.append", skip_all, fields(otel.kind = "client", db.system = "postgresql", audit.action = entry.action))]
     pub async fn append(&self, conn: &mut PgConnection, entry: Entry<'_>) -> sqlx::Result<String> {
         let entry_id = Uuid::now_v7();
         // Postgres keeps microseconds; hash exactly what is stored.

@@ -61,6 +61,7 @@ impl Outbox {
 
     /// Writes an event in the caller's transaction. `event_type` is the message's full
     /// protobuf name (`juxuan.nomination.v1.AreaCreated`).
+    #[tracing::instrument(name = "outbox.enqueue", skip_all, fields(otel.kind = "client", db.system = "postgresql", event.type = event_type))]
     pub async fn enqueue(
         &self,
         conn: &mut PgConnection,

@@ -101,3 +101,56 @@ mod tests {
         );
     }
 }
+
+/// A Redis URL for one test: a logical database of its own, emptied, so tests running at
+/// once never see each other's keys. Databases are handed out in turn from a counter in
+/// database 0 (`cargo xtask test` starts Redis with 1024 of them).
+pub async fn isolated_redis_url() -> String {
+    let base = redis_url();
+    let client =
+        ::redis::Client::open(base.as_str()).unwrap_or_else(|e| panic!("bad REDIS_URL: {e}"));
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach Redis at REDIS_URL: {e}"));
+    let (_, databases): (String, u32) = ::redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("databases")
+        .query_async(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("cannot read Redis's database count: {e}"));
+    assert!(
+        databases > 1,
+        "Redis needs more than one database for isolated tests"
+    );
+    let n: u64 = ::redis::cmd("INCR")
+        .arg("juxuan:test:next-db")
+        .query_async(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("cannot allocate a Redis database: {e}"));
+    let db = 1 + n % u64::from(databases - 1);
+    let trimmed = base.trim_end_matches('/');
+    // Drop any database already in the URL.
+    let root = match trimmed.rsplit_once('/') {
+        Some((root, last))
+            if last.chars().all(|c| c.is_ascii_digit())
+                && root.contains("//")
+                && !root.ends_with('/') =>
+        {
+            root
+        }
+        _ => trimmed,
+    };
+    let url = format!("{root}/{db}");
+    let client =
+        ::redis::Client::open(url.as_str()).unwrap_or_else(|e| panic!("bad Redis URL {url}: {e}"));
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach Redis database {db}: {e}"));
+    ::redis::cmd("FLUSHDB")
+        .query_async::<()>(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("cannot empty Redis database {db}: {e}"));
+    url
+}

@@ -20,12 +20,14 @@ pub struct UserRow {
 const USER_COLUMNS: &str =
     "id, username, password_hash, display_name, role, area_level, area_id, district_id, street_id";
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn count_users(conn: &mut PgConnection) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT count(*) FROM auth.users")
         .fetch_one(conn)
         .await
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn insert_user(
     conn: &mut PgConnection,
     row: &UserRow,
@@ -50,6 +52,7 @@ pub async fn insert_user(
     Ok(())
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn user_by_username(pool: &PgPool, username: &str) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS} FROM auth.users WHERE username = $1"
@@ -59,6 +62,7 @@ pub async fn user_by_username(pool: &PgPool, username: &str) -> sqlx::Result<Opt
     .await
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn user_by_id(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS} FROM auth.users WHERE id = $1"
@@ -69,6 +73,7 @@ pub async fn user_by_id(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<UserRow>
 }
 
 /// Users of a district, or of one street (its own and its communities'), in id order.
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn users(
     pool: &PgPool,
     district_id: Uuid,
@@ -97,6 +102,7 @@ pub struct ClientRow {
     pub district_id: Uuid,
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn insert_client(
     conn: &mut PgConnection,
     row: &ClientRow,
@@ -116,6 +122,7 @@ pub async fn insert_client(
     Ok(())
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn client(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<ClientRow>> {
     sqlx::query_as(
         "SELECT id, name, secret_hash, scopes, district_id FROM auth.clients WHERE id = $1",
@@ -125,6 +132,7 @@ pub async fn client(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<ClientRow>> 
     .await
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn insert_refresh(
     pool: &PgPool,
     hash: &str,
@@ -154,6 +162,7 @@ pub enum Refresh {
 }
 
 /// Spends a refresh token atomically.
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn spend_refresh(pool: &PgPool, hash: &str) -> sqlx::Result<Refresh> {
     let spent: Option<(Uuid, Uuid)> = sqlx::query_as(
         "UPDATE auth.refresh_tokens SET used_at = now() \
@@ -181,6 +190,7 @@ pub async fn spend_refresh(pool: &PgPool, hash: &str) -> sqlx::Result<Refresh> {
     }
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn revoke_family(pool: &PgPool, family: Uuid) -> sqlx::Result<()> {
     sqlx::query("UPDATE auth.refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL")
         .bind(family)
@@ -190,6 +200,7 @@ pub async fn revoke_family(pool: &PgPool, family: Uuid) -> sqlx::Result<()> {
 }
 
 /// Revokes the refresh token's whole family; false if no such token.
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn revoke_refresh(pool: &PgPool, hash: &str) -> sqlx::Result<bool> {
     let family: Option<Uuid> =
         sqlx::query_scalar("SELECT family_id FROM auth.refresh_tokens WHERE token_hash = $1")
@@ -202,6 +213,7 @@ pub async fn revoke_refresh(pool: &PgPool, hash: &str) -> sqlx::Result<bool> {
     }
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn insert_revoked(
     pool: &PgPool,
     jti: &str,
@@ -215,6 +227,7 @@ pub async fn insert_revoked(
     Ok(())
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn unexpired_revocations(pool: &PgPool) -> sqlx::Result<Vec<(String, OffsetDateTime)>> {
     sqlx::query_as("SELECT jti, expires_at FROM auth.revoked_tokens WHERE expires_at > now()")
         .fetch_all(pool)

@@ -36,6 +36,7 @@ pub struct GroupRow {
     pub name: String,
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn insert_district(conn: &mut PgConnection, row: &DistrictRow) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO nomination.districts (id, name, code) VALUES ($1, $2, $3)")
         .bind(row.id)
@@ -46,6 +47,7 @@ pub async fn insert_district(conn: &mut PgConnection, row: &DistrictRow) -> sqlx
     Ok(())
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn district_by_name(
     conn: &mut PgConnection,
     name: &str,
@@ -56,6 +58,7 @@ pub async fn district_by_name(
         .await
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn district(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<DistrictRow>> {
     sqlx::query_as("SELECT id, name, code FROM nomination.districts WHERE id = $1")
         .bind(id)
@@ -63,6 +66,7 @@ pub async fn district(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<DistrictRo
         .await
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn districts(
     pool: &PgPool,
     after: Option<Uuid>,
@@ -77,6 +81,7 @@ pub async fn districts(
     .await
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn insert_street(conn: &mut PgConnection, row: &StreetRow) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO nomination.streets (id, district_id, name, code) VALUES ($1, $2, $3, $4)",
@@ -90,6 +95,7 @@ pub async fn insert_street(conn: &mut PgConnection, row: &StreetRow) -> sqlx::Re
     Ok(())
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn street_by_name(
     conn: &mut PgConnection,
     district_id: Uuid,
@@ -102,6 +108,7 @@ pub async fn street_by_name(
         .await
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn streets(
     pool: &PgPool,
     district_id: Uuid,
@@ -119,6 +126,7 @@ pub async fn streets(
     .await
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn insert_community(conn: &mut PgConnection, row: &CommunityRow) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO nomination.communities (id, street_id, district_id, name, code) VALUES ($1, $2, $3, $4, $5)",
@@ -133,6 +141,7 @@ pub async fn insert_community(conn: &mut PgConnection, row: &CommunityRow) -> sq
     Ok(())
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn community_by_name(
     conn: &mut PgConnection,
     street_id: Uuid,
@@ -147,6 +156,7 @@ pub async fn community_by_name(
     .await
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn community(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<CommunityRow>> {
     sqlx::query_as(
         "SELECT id, street_id, district_id, name, code FROM nomination.communities WHERE id = $1",
@@ -156,6 +166,7 @@ pub async fn community(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<Community
     .await
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn communities(
     pool: &PgPool,
     street_id: Uuid,
@@ -173,6 +184,7 @@ pub async fn communities(
     .await
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn insert_group(conn: &mut PgConnection, row: &GroupRow) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO nomination.resident_groups (id, community_id, name) VALUES ($1, $2, $3)",
@@ -185,6 +197,7 @@ pub async fn insert_group(conn: &mut PgConnection, row: &GroupRow) -> sqlx::Resu
     Ok(())
 }
 
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn groups(
     pool: &PgPool,
     community_id: Uuid,
@@ -203,6 +216,7 @@ pub async fn groups(
 }
 
 /// Where an area of any level sits, with its name.
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn resolve(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<(AreaPath, String)>> {
     let row: Option<(String, Uuid, Option<Uuid>, Option<Uuid>, String)> = sqlx::query_as(
         "SELECT 'district', id, NULL::uuid, NULL::uuid, name FROM nomination.districts WHERE id = $1 \
