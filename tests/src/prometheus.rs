@@ -59,10 +59,10 @@ pub fn check(page: &str) -> Result<Vec<String>, Vec<String>> {
         if !valid_name(name) {
             problems.push(format!("line {n}: bad metric name `{name}`"));
         }
-        if let Some(labels) = series.strip_prefix(name).filter(|l| !l.is_empty()) {
-            if !(labels.starts_with('{') && labels.ends_with('}')) {
-                problems.push(format!("line {n}: malformed labels"));
-            }
+        if let Some(labels) = series.strip_prefix(name).filter(|l| !l.is_empty())
+            && !(labels.starts_with('{') && labels.ends_with('}'))
+        {
+            problems.push(format!("line {n}: malformed labels"));
         }
         let family = ["_bucket", "_sum", "_count"]
             .iter()

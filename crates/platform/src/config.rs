@@ -48,10 +48,12 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+type Source<'a> = Box<dyn Fn(&str) -> Option<String> + 'a>;
+
 /// Reads variables from a source (the process environment, or a map in tests) and records
 /// every problem.
 pub struct Env<'a> {
-    source: Box<dyn Fn(&str) -> Option<String> + 'a>,
+    source: Source<'a>,
     problems: Vec<String>,
 }
 
@@ -156,10 +158,10 @@ impl<'a> Env<'a> {
 
     /// Ends reading: all problems, or the values read.
     pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, ConfigError> {
-        if self.problems.is_empty() {
-            if let Some(v) = build() {
-                return Ok(v);
-            }
+        if self.problems.is_empty()
+            && let Some(v) = build()
+        {
+            return Ok(v);
         }
         Err(ConfigError {
             problems: self.problems,

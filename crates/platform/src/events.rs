@@ -309,28 +309,15 @@ impl Consumer {
         let mut redis = self.redis.clone();
         let mut handled = 0;
         for start in ["0", ">"] {
-            let reply: redis::RedisResult<StreamReadReply> = {
-                let mut cmd = redis::cmd("XREADGROUP");
-                cmd.arg("GROUP")
-                    .arg(&self.group)
-                    .arg(&self.name)
-                    .arg("COUNT")
-                    .arg(100);
-                if start == ">" && handled == 0 {
-                    cmd.arg("BLOCK").arg(block.as_millis() as u64);
-                }
-                cmd.arg("STREAMS").arg(&self.stream).arg(start);
-                cmd.query_async(&mut redis).await
-            };
-            let reply = match reply {
-                Ok(r) => r,
+            let reply = match self.read(start, handled == 0, block).await {
                 Err(e) if e.code() == Some("NOGROUP") => {
-                    // The stream (and its group) vanished: Redis was flushed. Recreate the group
-                    // at the beginning; the relay republishes and duplicates are skipped.
+                    // The stream (and its group) vanished: Redis was flushed, or this is the
+                    // first read. Create the group at the beginning and read again; the relay
+                    // republishes after a flush and duplicates are skipped.
                     self.ensure_group().await?;
-                    return Ok(handled);
+                    self.read(start, handled == 0, block).await?
                 }
-                Err(e) => return Err(e.into()),
+                other => other?,
             };
             for key in reply.keys {
                 for message in key.ids {
@@ -361,6 +348,27 @@ impl Consumer {
             handled += 1;
         }
         Ok(handled)
+    }
+
+    async fn read(
+        &self,
+        start: &str,
+        may_block: bool,
+        block: Duration,
+    ) -> redis::RedisResult<StreamReadReply> {
+        let mut redis = self.redis.clone();
+        let mut cmd = redis::cmd("XREADGROUP");
+        cmd.arg("GROUP")
+            .arg(&self.group)
+            .arg(&self.name)
+            .arg("COUNT")
+            .arg(100);
+        if start == ">" && may_block {
+            cmd.arg("BLOCK")
+                .arg(u64::try_from(block.as_millis()).unwrap_or(u64::MAX));
+        }
+        cmd.arg("STREAMS").arg(&self.stream).arg(start);
+        cmd.query_async(&mut redis).await
     }
 
     async fn apply(&self, message: &StreamId) -> anyhow::Result<()> {

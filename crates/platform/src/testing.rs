@@ -81,27 +81,6 @@ pub async fn redis() -> ::redis::aio::ConnectionManager {
     .unwrap_or_else(|e| panic!("cannot reach Redis at REDIS_URL: {e}"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::with_database;
-
-    #[test]
-    fn the_database_of_a_url_is_replaced() {
-        assert_eq!(
-            with_database("postgres://u@h:5/juxuan", "t1"),
-            "postgres://u@h:5/t1"
-        );
-        assert_eq!(
-            with_database("postgres://u@h:5", "t1"),
-            "postgres://u@h:5/t1"
-        );
-        assert_eq!(
-            with_database("postgres://u@h/x?sslmode=disable", "t1"),
-            "postgres://u@h/t1?sslmode=disable"
-        );
-    }
-}
-
 /// A Redis URL for one test: a logical database of its own, emptied, so tests running at
 /// once never see each other's keys. Databases are handed out in turn from a counter in
 /// database 0 (`cargo xtask test` starts Redis with 1024 of them).
@@ -153,4 +132,25 @@ pub async fn isolated_redis_url() -> String {
         .await
         .unwrap_or_else(|e| panic!("cannot empty Redis database {db}: {e}"));
     url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn the_database_of_a_url_is_replaced() {
+        assert_eq!(
+            with_database("postgres://u@h:5/juxuan", "t1"),
+            "postgres://u@h:5/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:5", "t1"),
+            "postgres://u@h:5/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/x?sslmode=disable", "t1"),
+            "postgres://u@h/t1?sslmode=disable"
+        );
+    }
 }

@@ -162,25 +162,24 @@ async fn background(state: http::AppState, bootstrapped: Arc<AtomicBool>, shutdo
                 ),
             }
         }
-        if tick % 10 == 0 {
-            if let Err(e) = tokens::resync(
+        if tick.is_multiple_of(10)
+            && let Err(e) = tokens::resync(
                 &state.pool,
                 &state.redis,
                 &state.issuer.keys,
                 &state.verifier,
             )
             .await
-            {
-                tracing::warn!(
-                    error = format!("{e:#}"),
-                    "key and revocation resync failed; will retry"
-                );
-            }
+        {
+            tracing::warn!(
+                error = format!("{e:#}"),
+                "key and revocation resync failed; will retry"
+            );
         }
-        if tick % 1200 == 0 {
-            if let Err(e) = http::idempotency::expire(&state.pool).await {
-                tracing::warn!(error = %e, "expiring idempotency keys failed");
-            }
+        if tick.is_multiple_of(1200)
+            && let Err(e) = http::idempotency::expire(&state.pool).await
+        {
+            tracing::warn!(error = %e, "expiring idempotency keys failed");
         }
         tick += 1;
         let pause = if bootstrapped.load(Ordering::Relaxed) {

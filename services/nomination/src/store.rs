@@ -215,10 +215,14 @@ pub async fn groups(
     .await
 }
 
+/// Level, district, street, community and name of a resolved area.
+#[derive(sqlx::FromRow)]
+struct ResolvedRow(String, Uuid, Option<Uuid>, Option<Uuid>, String);
+
 /// Where an area of any level sits, with its name.
 #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn resolve(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<(AreaPath, String)>> {
-    let row: Option<(String, Uuid, Option<Uuid>, Option<Uuid>, String)> = sqlx::query_as(
+    let row: Option<ResolvedRow> = sqlx::query_as(
         "SELECT 'district', id, NULL::uuid, NULL::uuid, name FROM nomination.districts WHERE id = $1 \
          UNION ALL SELECT 'street', district_id, id, NULL::uuid, name FROM nomination.streets WHERE id = $1 \
          UNION ALL SELECT 'community', district_id, street_id, id, name FROM nomination.communities WHERE id = $1",
@@ -227,7 +231,7 @@ pub async fn resolve(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<(AreaPath, 
     .fetch_optional(pool)
     .await?;
     Ok(
-        row.map(|(level, district_id, street_id, community_id, name)| {
+        row.map(|ResolvedRow(level, district_id, street_id, community_id, name)| {
             let path = match (level.as_str(), street_id, community_id) {
                 ("community", Some(s), Some(c)) => AreaPath::community(c, s, district_id),
                 ("street", Some(s), _) => AreaPath::street(s, district_id),

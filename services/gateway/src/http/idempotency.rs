@@ -35,6 +35,11 @@ enum Claim {
     InProgress,
 }
 
+/// Request hash, answer status, content type, body, and whether a first request without an
+/// answer is older than a minute.
+#[derive(sqlx::FromRow)]
+struct StoredKey(String, Option<i16>, Option<String>, Option<Vec<u8>>, bool);
+
 async fn claim(state: &AppState, owner: &str, key: &str, hash: &str) -> Result<Claim, AppError> {
     let inserted = sqlx::query(
         "INSERT INTO auth.idempotency_keys (owner, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT (owner, key) DO NOTHING",
@@ -48,7 +53,7 @@ async fn claim(state: &AppState, owner: &str, key: &str, hash: &str) -> Result<C
     if inserted == 1 {
         return Ok(Claim::Fresh);
     }
-    let row: Option<(String, Option<i16>, Option<String>, Option<Vec<u8>>, bool)> = sqlx::query_as(
+    let row: Option<StoredKey> = sqlx::query_as(
         "SELECT request_hash, status, content_type, body, created_at < now() - interval '1 minute' \
          FROM auth.idempotency_keys WHERE owner = $1 AND key = $2",
     )
@@ -56,7 +61,7 @@ async fn claim(state: &AppState, owner: &str, key: &str, hash: &str) -> Result<C
     .bind(key)
     .fetch_optional(&state.pool)
     .await?;
-    let Some((stored_hash, status, content_type, body, stale)) = row else {
+    let Some(StoredKey(stored_hash, status, content_type, body, stale)) = row else {
         // Removed in between (expired or a server error): start again.
         return Box::pin(claim(state, owner, key, hash)).await;
     };

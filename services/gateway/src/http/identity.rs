@@ -210,16 +210,15 @@ async fn client_grant(
             "unknown client or wrong secret",
         ));
     };
-    if let Some(requested) = request.scope.as_deref() {
-        if requested
+    if let Some(requested) = request.scope.as_deref()
+        && requested
             .split_whitespace()
             .any(|s| !client.scopes.iter().any(|c| c == s))
-        {
-            return Ok(oauth_error(
-                "invalid_scope",
-                "a requested scope was not granted to this client",
-            ));
-        }
+    {
+        return Ok(oauth_error(
+            "invalid_scope",
+            "a requested scope was not granted to this client",
+        ));
     }
     let subject = Subject {
         id: client.id,
