@@ -212,7 +212,11 @@ async fn messages_of_a_consumer_that_died_before_acknowledging_are_reclaimed_and
         .query_async(&mut conn)
         .await
         .expect("xpending");
-    assert_eq!(pending.first(), Some(&redis::Value::Int(0)), "everything acknowledged");
+    assert_eq!(
+        pending.first(),
+        Some(&redis::Value::Int(0)),
+        "everything acknowledged"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

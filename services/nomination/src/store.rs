@@ -230,14 +230,14 @@ pub async fn resolve(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<(AreaPath, 
     .bind(id)
     .fetch_optional(pool)
     .await?;
-    Ok(
-        row.map(|ResolvedRow(level, district_id, street_id, community_id, name)| {
+    Ok(row.map(
+        |ResolvedRow(level, district_id, street_id, community_id, name)| {
             let path = match (level.as_str(), street_id, community_id) {
                 ("community", Some(s), Some(c)) => AreaPath::community(c, s, district_id),
                 ("street", Some(s), _) => AreaPath::street(s, district_id),
                 _ => AreaPath::district(district_id),
             };
             (path, name)
-        }),
-    )
+        },
+    ))
 }
