@@ -231,6 +231,19 @@ async fn bad_input_is_a_clear_400_never_a_500() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
     let (status, _) = stack.get("/api/v1/no-such-thing", Some(&a.admin)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let r = stack
+        .http
+        .delete(stack.url(&streets))
+        .bearer_auth(&a.admin)
+        .send()
+        .await
+        .expect("request");
+    let (status, problem) = juxuan_tests::decode(r).await;
+    assert_eq!(
+        (status, problem["status"].as_u64()),
+        (StatusCode::METHOD_NOT_ALLOWED, Some(405))
+    );
+    assert_eq!(problem["code"], "route.method_not_allowed");
     stack.stop().await;
 }
 

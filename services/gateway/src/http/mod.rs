@@ -16,6 +16,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use juxuan_platform::AppError;
 use juxuan_platform::admin::Readiness;
@@ -88,13 +89,23 @@ async fn not_found() -> AppError {
 }
 
 async fn method_not_allowed() -> axum::response::Response {
-    let mut response = axum::response::IntoResponse::into_response(AppError::bad_request(
-        "route.method_not_allowed",
-        "此接口不支持该请求方法",
-        "This endpoint does not accept that method",
-    ));
-    *response.status_mut() = http::StatusCode::METHOD_NOT_ALLOWED;
-    response
+    let wire = juxuan_platform::error::WireProblem {
+        kind: juxuan_platform::error::Kind::BadRequest,
+        code: "route.method_not_allowed".into(),
+        detail: juxuan_platform::error::Text::new(
+            "此接口不支持该请求方法",
+            "This endpoint does not accept that method",
+        ),
+        errors: Vec::new(),
+    };
+    let (_, mut body) = juxuan_platform::error::problem_json(&wire, juxuan_platform::http::lang());
+    body["status"] = 405.into();
+    (
+        http::StatusCode::METHOD_NOT_ALLOWED,
+        [(http::header::CONTENT_TYPE, "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 pub fn router(state: AppState, ready: Readiness) -> Router {

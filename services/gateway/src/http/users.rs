@@ -240,7 +240,7 @@ pub async fn list_users(
 ) -> AppResult<Json<List<User>>> {
     caller.require_role(&[Role::DistrictAdmin, Role::StreetOfficer])?;
     let street = (caller.role == Role::StreetOfficer).then_some(caller.area_id);
-    let limit = i64::from(page.limit.unwrap_or(50));
+    let limit = i64::from(page.limit.filter(|l| *l != 0).unwrap_or(50));
     if !(1..=500).contains(&limit) {
         return Err(AppError::bad_request(
             "request.invalid_limit",
