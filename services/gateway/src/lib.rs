@@ -28,6 +28,7 @@ use juxuan_platform::db::SchemaMigrations;
 use juxuan_platform::grpc::{Outgoing, channel};
 use juxuan_platform::shutdown::Shutdown;
 use juxuan_proto::nomination::v1::area_service_client::AreaServiceClient;
+use juxuan_proto::nomination::v1::election_service_client::ElectionServiceClient;
 use tokio::net::TcpListener;
 
 pub use settings::Settings;
@@ -81,8 +82,9 @@ impl App {
         let verifier = Verifier::from_redis(redis.clone());
         let keys = keys::KeyRing::load(pool.clone()).await?;
         keys.publish(&redis, &verifier).await?;
-        let areas =
-            AreaServiceClient::with_interceptor(channel(&settings.nomination_url)?, Outgoing);
+        let nomination = channel(&settings.nomination_url)?;
+        let areas = AreaServiceClient::with_interceptor(nomination.clone(), Outgoing);
+        let elections = ElectionServiceClient::with_interceptor(nomination, Outgoing);
         let bootstrapped = Arc::new(AtomicBool::new(false));
         let flag = bootstrapped.clone();
         let ready = Readiness::new(SERVICE)
@@ -116,6 +118,7 @@ impl App {
             issuer,
             throttle,
             areas,
+            elections,
             settings: Arc::new(settings),
         };
         Ok(Self {

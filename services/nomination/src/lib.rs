@@ -4,14 +4,21 @@
 //! - [`App`]: start-up (`build`) and serving (`run_until_stopped`).
 //! - `grpc`: the `AreaService` adapter.
 //! - [`areas`]: area use cases; `import`: CSV import of streets and communities.
+//! - [`elections`]: elections and contests; [`clock`]: an election's (drill) clock;
+//!   [`rules`]: the effective rule profile; `elections_grpc`: the `ElectionService` adapter.
 //! - [`scope`]: role and area-scope checks.
 //! - [`names`]: parsing of names, codes, ids and pages at the edge.
 //! - [`store`]: SQL of the `nomination` schema.
 
 pub mod areas;
+pub mod clock;
+pub mod elections;
+mod elections_grpc;
+pub mod elections_store;
 mod grpc;
 mod import;
 pub mod names;
+pub mod rules;
 pub mod scope;
 pub mod store;
 
@@ -22,6 +29,7 @@ use juxuan_platform::events::Outbox;
 use juxuan_platform::service::{Base, ServiceSettings};
 use juxuan_platform::shutdown::Shutdown;
 use juxuan_proto::nomination::v1::area_service_server::AreaServiceServer;
+use juxuan_proto::nomination::v1::election_service_server::ElectionServiceServer;
 
 pub use import::ImportReport;
 
@@ -60,13 +68,16 @@ impl App {
 
     pub async fn run_until_stopped(self, shutdown: Shutdown) -> anyhow::Result<()> {
         let mut routes = tonic::service::RoutesBuilder::default();
-        routes.add_service(AreaServiceServer::new(areas::Areas::new(
-            self.base.pool.clone(),
-        )));
+        let pool = self.base.pool.clone();
+        routes.add_service(AreaServiceServer::new(areas::Areas::new(pool.clone())));
+        routes.add_service(ElectionServiceServer::new(elections::Elections::new(pool)));
         self.base
             .run(
                 routes,
-                &["juxuan.nomination.v1.AreaService"],
+                &[
+                    "juxuan.nomination.v1.AreaService",
+                    "juxuan.nomination.v1.ElectionService",
+                ],
                 &AUDIT,
                 shutdown,
             )

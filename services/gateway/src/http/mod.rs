@@ -5,6 +5,7 @@
 //! response), the body limit, then per route the idempotency keys.
 
 pub mod areas;
+pub mod elections;
 pub mod extract;
 pub mod idempotency;
 pub mod identity;
@@ -23,6 +24,7 @@ use juxuan_platform::admin::Readiness;
 use juxuan_platform::auth::Verifier;
 use juxuan_platform::grpc::Outgoing;
 use juxuan_proto::nomination::v1::area_service_client::AreaServiceClient;
+use juxuan_proto::nomination::v1::election_service_client::ElectionServiceClient;
 use redis::aio::ConnectionManager;
 use serde::Serialize;
 use sqlx::PgPool;
@@ -34,6 +36,7 @@ use utoipa::ToSchema;
 use crate::tokens::{Issuer, Throttle};
 
 pub type AreaClient = AreaServiceClient<InterceptedService<Channel, Outgoing>>;
+pub type ElectionClient = ElectionServiceClient<InterceptedService<Channel, Outgoing>>;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -44,6 +47,7 @@ pub struct AppState {
     pub issuer: Issuer,
     pub throttle: Throttle,
     pub areas: AreaClient,
+    pub elections: ElectionClient,
     pub settings: Arc<crate::Settings>,
 }
 
@@ -139,6 +143,23 @@ pub fn router(state: AppState, ready: Readiness) -> Router {
             "/api/v1/communities/{id}/resident-groups",
             post(areas::create_group).get(areas::list_groups),
         )
+        .route(
+            "/api/v1/elections",
+            post(elections::create_election).get(elections::list_elections),
+        )
+        .route(
+            "/api/v1/elections/{id}",
+            get(elections::get_election).post(elections::election_action),
+        )
+        .route(
+            "/api/v1/elections/{id}/clock:advance",
+            post(elections::advance_clock),
+        )
+        .route(
+            "/api/v1/elections/{id}/contests",
+            post(elections::create_contest).get(elections::list_contests),
+        )
+        .route("/api/v1/contests/{id}", get(elections::get_contest))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency))
         .fallback(not_found)

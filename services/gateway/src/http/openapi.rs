@@ -6,7 +6,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{areas, identity, users};
+use super::{areas, elections, identity, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,10 +17,12 @@ use super::{areas, identity, users};
         areas::list_districts, areas::get_district, areas::create_street, areas::list_streets,
         areas::create_community, areas::list_communities, areas::get_community,
         areas::create_group, areas::list_groups, areas::import,
+        elections::create_election, elections::list_elections, elections::get_election, elections::election_action,
+        elections::advance_clock, elections::create_contest, elections::list_contests, elections::get_contest,
     ),
     components(schemas(super::Problem, super::ProblemField)),
     modifiers(&BearerAuth),
-    tags((name = "identity", description = "Tokens, accounts, clients"), (name = "areas", description = "Districts, streets, communities, resident groups")),
+    tags((name = "identity", description = "Tokens, accounts, clients"), (name = "areas", description = "Districts, streets, communities, resident groups"), (name = "elections", description = "Elections, contests, drill clocks")),
 )]
 pub struct ApiDoc;
 
