@@ -77,8 +77,9 @@ impl Areas {
         let code_col = column("code");
         let mut report = ImportReport::default();
         let mut record = csv::StringRecord::new();
+        let mut lines = crate::csv_lines::LineCounter::new(csv_bytes);
         loop {
-            let line = u32::try_from(reader.position().line()).unwrap_or(u32::MAX);
+            let line = lines.line_at(reader.position().byte());
             match reader.read_record(&mut record) {
                 Ok(false) => break,
                 Ok(true) => {}
@@ -92,8 +93,7 @@ impl Areas {
                     break;
                 }
             }
-            let line = u32::try_from(record.position().map_or(u64::from(line), |p| p.line()))
-                .unwrap_or(line);
+            let line = record.position().map_or(line, |p| lines.line_at(p.byte()));
             if record.iter().all(str::is_empty) {
                 continue;
             }

@@ -12,12 +12,15 @@
 
 pub mod areas;
 pub mod clock;
+mod csv_lines;
 pub mod elections;
 mod elections_grpc;
 pub mod elections_store;
 mod grpc;
 mod import;
 pub mod names;
+pub mod pii;
+pub mod register_file;
 pub mod rules;
 pub mod scope;
 pub mod store;
