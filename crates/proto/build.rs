@@ -8,6 +8,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut files = Vec::new();
     collect(&root, &mut files)?;
     files.sort();
+    // The whole tree, so a new file is picked up too.
+    println!("cargo:rerun-if-changed={}", root.display());
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
     }

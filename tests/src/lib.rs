@@ -335,3 +335,23 @@ impl Stack {
         }
     }
 }
+
+/// A synthetic resident identity number with a valid check character: region `990000` (no
+/// such region), the birth date `YYYYMMDD`, a sequence number and the gender digit.
+pub fn identity_number(birth: &str, seq: u32, male: bool) -> String {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let gender_digit = (seq % 5) * 2 + u32::from(male);
+    let first17 = format!("990000{birth}{:02}{gender_digit}", seq % 100);
+    let sum: u32 = first17
+        .bytes()
+        .zip(WEIGHTS)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
+    format!(
+        "{first17}{}",
+        char::from(b"10X98765432"[(sum % 11) as usize])
+    )
+}
+
+/// The XLSX media type.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";

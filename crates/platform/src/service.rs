@@ -22,10 +22,21 @@ pub struct ServiceSettings {
 impl ServiceSettings {
     /// Reads `JUXUAN_GRPC_ADDR`, `JUXUAN_ADMIN_ADDR` and the common variables.
     pub fn read(
-        mut env: Env<'_>,
+        env: Env<'_>,
         default_grpc: &str,
         default_admin: &str,
     ) -> Result<Self, ConfigError> {
+        Self::read_with(env, default_grpc, default_admin, |_, _| Some(())).map(|(s, ())| s)
+    }
+
+    /// The same, plus a service's own settings read by `extra` (given the environment kind),
+    /// with all problems reported together.
+    pub fn read_with<T>(
+        mut env: Env<'_>,
+        default_grpc: &str,
+        default_admin: &str,
+        extra: impl FnOnce(&mut Env<'_>, crate::config::Environment) -> Option<T>,
+    ) -> Result<(Self, T), ConfigError> {
         let common = CommonSettings::read(&mut env, default_admin);
         let grpc_addr = env.or(
             "JUXUAN_GRPC_ADDR",
@@ -33,12 +44,25 @@ impl ServiceSettings {
                 .parse()
                 .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))),
         );
+        let environment = common
+            .as_ref()
+            .map_or(crate::config::Environment::Development, |c| c.environment);
+        let extra = extra(&mut env, environment);
         env.finish(|| {
-            Some(Self {
-                common: common?,
-                grpc_addr,
-            })
+            Some((
+                Self {
+                    common: common?,
+                    grpc_addr,
+                },
+                extra?,
+            ))
         })
+    }
+}
+
+impl AsRef<ServiceSettings> for ServiceSettings {
+    fn as_ref(&self) -> &ServiceSettings {
+        self
     }
 }
 
@@ -188,21 +212,23 @@ impl Base {
 
 /// The `main` of a gRPC service: command line, settings, telemetry, then `serve` or
 /// `migrate`. `serve` gets the settings and a shutdown signal fired by SIGTERM or Ctrl-C.
-pub async fn main<F, Fut>(
+pub async fn main<S, F, Fut>(
     name: &'static str,
-    settings: impl FnOnce(Env<'static>) -> Result<ServiceSettings, ConfigError>,
+    settings: impl FnOnce(Env<'static>) -> Result<S, ConfigError>,
     migrations: &SchemaMigrations,
     serve: F,
 ) -> anyhow::Result<()>
 where
-    F: FnOnce(ServiceSettings, crate::shutdown::Shutdown) -> Fut,
+    S: AsRef<ServiceSettings>,
+    F: FnOnce(S, crate::shutdown::Shutdown) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>>,
 {
     let command = Command::from_args(&format!("juxuan-{name}"));
     let settings = settings_or_exit(settings(Env::from_process()));
-    let _telemetry = crate::telemetry::init(name, settings.common.otlp_endpoint.as_deref())?;
+    let common = &settings.as_ref().common;
+    let _telemetry = crate::telemetry::init(name, common.otlp_endpoint.as_deref())?;
     if command == Command::Migrate {
-        return migrate_only(&settings.common, migrations).await;
+        return migrate_only(common, migrations).await;
     }
     let (trigger, shutdown) = crate::shutdown::channel();
     tokio::spawn(async move {

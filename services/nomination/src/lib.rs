@@ -6,6 +6,8 @@
 //! - [`areas`]: area use cases; `import`: CSV import of streets and communities.
 //! - [`elections`]: elections and contests; [`clock`]: an election's (drill) clock;
 //!   [`rules`]: the effective rule profile; `elections_grpc`: the `ElectionService` adapter.
+//! - [`register`]: the voter register; [`register_file`]: reading CSV/XLSX registers;
+//!   [`pii`]: keyed hashing of identity numbers; `identity`: what the register keeps of one.
 //! - [`scope`]: role and area-scope checks.
 //! - [`names`]: parsing of names, codes, ids and pages at the edge.
 //! - [`store`]: SQL of the `nomination` schema.
@@ -17,10 +19,14 @@ pub mod elections;
 mod elections_grpc;
 pub mod elections_store;
 mod grpc;
+mod identity;
 mod import;
 pub mod names;
 pub mod pii;
+pub mod register;
 pub mod register_file;
+mod register_grpc;
+pub mod register_store;
 pub mod rules;
 pub mod scope;
 pub mod store;
@@ -33,6 +39,7 @@ use juxuan_platform::service::{Base, ServiceSettings};
 use juxuan_platform::shutdown::Shutdown;
 use juxuan_proto::nomination::v1::area_service_server::AreaServiceServer;
 use juxuan_proto::nomination::v1::election_service_server::ElectionServiceServer;
+use juxuan_proto::nomination::v1::register_service_server::RegisterServiceServer;
 
 pub use import::ImportReport;
 
@@ -43,21 +50,60 @@ pub(crate) static OUTBOX: Outbox = Outbox::new(SCHEMA);
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub static MIGRATIONS: SchemaMigrations = SchemaMigrations::new(SCHEMA, &MIGRATOR);
 
-pub type Settings = ServiceSettings;
+/// The service's settings: the common ones and the key for hashing identity numbers.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub service: ServiceSettings,
+    pub id_hasher: pii::IdHasher,
+}
 
-/// Reads the settings from the process environment.
+impl AsRef<ServiceSettings> for Settings {
+    fn as_ref(&self) -> &ServiceSettings {
+        &self.service
+    }
+}
+
+/// Used only when `JUXUAN_ENV=development` and no key is set; production refuses to start.
+const DEVELOPMENT_PII_KEY: &str =
+    "6a757875616e2d646576656c6f706d656e742d6f6e6c792d7069692d6b65792d30";
+
+/// Reads the settings (`JUXUAN_PII_KEY` besides the common ones).
 pub fn settings(env: Env<'_>) -> Result<Settings, juxuan_platform::config::ConfigError> {
-    ServiceSettings::read(env, "127.0.0.1:50051", "127.0.0.1:9101")
+    let (service, id_hasher) = ServiceSettings::read_with(
+        env,
+        "127.0.0.1:50051",
+        "127.0.0.1:9101",
+        |env, kind| {
+            let raw = match env.optional_secret("JUXUAN_PII_KEY") {
+                Some(key) => secrecy::ExposeSecret::expose_secret(&key).to_owned(),
+                None if kind == juxuan_platform::config::Environment::Production => {
+                    env.problem("JUXUAN_PII_KEY is required in production (32+ random bytes, hex or base64)");
+                    return None;
+                }
+                None => DEVELOPMENT_PII_KEY.to_owned(),
+            };
+            match pii::IdHasher::from_config(&raw) {
+                Ok(h) => Some(h),
+                Err(why) => {
+                    env.problem(format!("JUXUAN_PII_KEY is invalid: {why}"));
+                    None
+                }
+            }
+        },
+    )?;
+    Ok(Settings { service, id_hasher })
 }
 
 pub struct App {
     base: Base,
+    id_hasher: pii::IdHasher,
 }
 
 impl App {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         Ok(Self {
-            base: Base::start(SERVICE, settings, &MIGRATIONS).await?,
+            base: Base::start(SERVICE, &settings.service, &MIGRATIONS).await?,
+            id_hasher: settings.id_hasher.clone(),
         })
     }
 
@@ -73,7 +119,13 @@ impl App {
         let mut routes = tonic::service::RoutesBuilder::default();
         let pool = self.base.pool.clone();
         routes.add_service(AreaServiceServer::new(areas::Areas::new(pool.clone())));
-        routes.add_service(ElectionServiceServer::new(elections::Elections::new(pool)));
+        routes.add_service(ElectionServiceServer::new(elections::Elections::new(
+            pool.clone(),
+        )));
+        routes.add_service(
+            RegisterServiceServer::new(register::Register::new(pool, self.id_hasher))
+                .max_decoding_message_size(register::MAX_FILE_BYTES + 1024),
+        );
         self.base
             .run(
                 routes,

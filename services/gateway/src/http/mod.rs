@@ -10,6 +10,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod identity;
 pub mod openapi;
+pub mod register;
 pub mod users;
 
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use juxuan_platform::auth::Verifier;
 use juxuan_platform::grpc::Outgoing;
 use juxuan_proto::nomination::v1::area_service_client::AreaServiceClient;
 use juxuan_proto::nomination::v1::election_service_client::ElectionServiceClient;
+use juxuan_proto::nomination::v1::register_service_client::RegisterServiceClient;
 use redis::aio::ConnectionManager;
 use serde::Serialize;
 use sqlx::PgPool;
@@ -37,6 +39,7 @@ use crate::tokens::{Issuer, Throttle};
 
 pub type AreaClient = AreaServiceClient<InterceptedService<Channel, Outgoing>>;
 pub type ElectionClient = ElectionServiceClient<InterceptedService<Channel, Outgoing>>;
+pub type RegisterClient = RegisterServiceClient<InterceptedService<Channel, Outgoing>>;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -48,6 +51,7 @@ pub struct AppState {
     pub throttle: Throttle,
     pub areas: AreaClient,
     pub elections: ElectionClient,
+    pub register: RegisterClient,
     pub settings: Arc<crate::Settings>,
 }
 
@@ -160,6 +164,14 @@ pub fn router(state: AppState, ready: Readiness) -> Router {
             post(elections::create_contest).get(elections::list_contests),
         )
         .route("/api/v1/contests/{id}", get(elections::get_contest))
+        .route(
+            "/api/v1/communities/{id}/voters",
+            post(register::add_voter).get(register::list_voters),
+        )
+        .route(
+            "/api/v1/communities/{id}/voters:import",
+            post(register::import_voters).layer(DefaultBodyLimit::max(register::MAX_FILE)),
+        )
         .route("/api/v1/openapi.json", get(openapi::document))
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency))
         .fallback(not_found)

@@ -6,7 +6,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{areas, elections, identity, users};
+use super::{areas, elections, identity, register, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,10 +19,11 @@ use super::{areas, elections, identity, users};
         areas::create_group, areas::list_groups, areas::import,
         elections::create_election, elections::list_elections, elections::get_election, elections::election_action,
         elections::advance_clock, elections::create_contest, elections::list_contests, elections::get_contest,
+        register::add_voter, register::import_voters, register::list_voters,
     ),
     components(schemas(super::Problem, super::ProblemField)),
     modifiers(&BearerAuth),
-    tags((name = "identity", description = "Tokens, accounts, clients"), (name = "areas", description = "Districts, streets, communities, resident groups"), (name = "elections", description = "Elections, contests, drill clocks")),
+    tags((name = "identity", description = "Tokens, accounts, clients"), (name = "areas", description = "Districts, streets, communities, resident groups"), (name = "elections", description = "Elections, contests, drill clocks"), (name = "register", description = "Voter registers")),
 )]
 pub struct ApiDoc;
 
