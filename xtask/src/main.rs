@@ -74,6 +74,9 @@ Commands:
                                 them, with prefixed logs, until Ctrl-C or until one exits.
   demo                          Like `up`, then seed a demo street, communities and users
                                 through the REST API and print how to log in.
+  bench [register]              Load tools (release build) against private Postgres/Redis:
+                                `register` imports a 50,000-row XLSX register with 1% bad
+                                rows twice and prints time, counts and peak memory.
   help                          Show this text.
 
 Postgres and Redis:
@@ -112,6 +115,7 @@ fn main() -> ExitCode {
         "up" => no_args(rest).and_then(|()| stack::cmd_up(false)),
         "demo" => no_args(rest).and_then(|()| stack::cmd_up(true)),
         "services" => no_args(rest).and_then(|()| cmd_services()),
+        "bench" => cmd_bench(rest),
         "seed" => demo::cmd_seed(rest),
         other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     };
@@ -202,6 +206,40 @@ fn cmd_test(args: &[String]) -> Res<()> {
     drop(services);
     say!("xtask: all steps passed");
     Ok(())
+}
+
+/// `bench [register]`: runs a load tool of the tests crate in release mode.
+fn cmd_bench(args: &[String]) -> Res<()> {
+    let tool = match args.first().map(String::as_str) {
+        None | Some("register") => "register-load",
+        Some(other) => return Err(format!("unknown bench `{other}` (known: register)")),
+    };
+    let root = workspace_root();
+    let services = Services::ensure(&root)?;
+    let mut cmd = cargo();
+    cmd.current_dir(&root)
+        .args([
+            "run",
+            "--release",
+            "--quiet",
+            "-p",
+            "juxuan-tests",
+            "--bin",
+            tool,
+        ])
+        .env("DATABASE_URL", &services.database_url)
+        .env("REDIS_URL", &services.redis_url)
+        .env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+        );
+    let status = stack::run_status(&mut cmd, tool)?;
+    drop(services);
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{tool} failed ({status})"))
+    }
 }
 
 fn ref_all(v: &[String]) -> Vec<&str> {
