@@ -29,6 +29,7 @@ use juxuan_platform::grpc::{Outgoing, channel};
 use juxuan_platform::shutdown::Shutdown;
 use juxuan_proto::nomination::v1::area_service_client::AreaServiceClient;
 use juxuan_proto::nomination::v1::election_service_client::ElectionServiceClient;
+use juxuan_proto::nomination::v1::electorate_service_client::ElectorateServiceClient;
 use juxuan_proto::nomination::v1::register_service_client::RegisterServiceClient;
 use tokio::net::TcpListener;
 
@@ -86,6 +87,7 @@ impl App {
         let nomination = channel(&settings.nomination_url)?;
         let areas = AreaServiceClient::with_interceptor(nomination.clone(), Outgoing);
         let elections = ElectionServiceClient::with_interceptor(nomination.clone(), Outgoing);
+        let electorate = ElectorateServiceClient::with_interceptor(nomination.clone(), Outgoing);
         let register = RegisterServiceClient::with_interceptor(nomination, Outgoing)
             .max_encoding_message_size(http::register::MAX_FILE + 1024);
         let bootstrapped = Arc::new(AtomicBool::new(false));
@@ -123,6 +125,7 @@ impl App {
             areas,
             elections,
             register,
+            electorate,
             settings: Arc::new(settings),
         };
         Ok(Self {

@@ -6,6 +6,7 @@
 //! - [`areas`]: area use cases; `import`: CSV import of streets and communities.
 //! - [`elections`]: elections and contests; [`clock`]: an election's (drill) clock;
 //!   [`rules`]: the effective rule profile; `elections_grpc`: the `ElectionService` adapter.
+//! - [`electorate`]: a contest's electors and their frozen, published list.
 //! - [`register`]: the voter register; [`register_file`]: reading CSV/XLSX registers;
 //!   [`pii`]: keyed hashing of identity numbers; `identity`: what the register keeps of one.
 //! - [`scope`]: role and area-scope checks.
@@ -18,6 +19,7 @@ mod csv_lines;
 pub mod elections;
 mod elections_grpc;
 pub mod elections_store;
+pub mod electorate;
 mod grpc;
 mod identity;
 mod import;
@@ -39,6 +41,7 @@ use juxuan_platform::service::{Base, ServiceSettings};
 use juxuan_platform::shutdown::Shutdown;
 use juxuan_proto::nomination::v1::area_service_server::AreaServiceServer;
 use juxuan_proto::nomination::v1::election_service_server::ElectionServiceServer;
+use juxuan_proto::nomination::v1::electorate_service_server::ElectorateServiceServer;
 use juxuan_proto::nomination::v1::register_service_server::RegisterServiceServer;
 
 pub use import::ImportReport;
@@ -120,6 +123,9 @@ impl App {
         let pool = self.base.pool.clone();
         routes.add_service(AreaServiceServer::new(areas::Areas::new(pool.clone())));
         routes.add_service(ElectionServiceServer::new(elections::Elections::new(
+            pool.clone(),
+        )));
+        routes.add_service(ElectorateServiceServer::new(electorate::Electorate::new(
             pool.clone(),
         )));
         routes.add_service(

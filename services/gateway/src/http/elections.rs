@@ -387,3 +387,92 @@ pub async fn get_contest(
     .into_inner();
     Ok(Json(c.into()))
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Elector {
+    pub voter_id: String,
+    pub name: String,
+    pub id_number_masked: String,
+    pub gender: String,
+    pub household_no: String,
+    pub resident_group: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ElectorateList {
+    pub count: u32,
+    pub items: Vec<Elector>,
+    pub next_cursor: Option<String>,
+    /// Set once the list is published (frozen).
+    pub published_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ElectoratePublication {
+    pub published_at: String,
+    pub count: u32,
+}
+
+/// The electors of a contest under the election's method (the frozen list once published).
+#[utoipa::path(get, path = "/api/v1/contests/{id}/electorate", tag = "elections", security(("bearer" = [])), params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = ElectorateList), (status = 403, body = super::Problem, content_type = "application/problem+json")))]
+pub async fn electorate(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Path(id): Path<String>,
+    ApiQuery(page): ApiQuery<PageQuery>,
+) -> AppResult<Json<ElectorateList>> {
+    let request = pb::ListElectorateRequest {
+        contest_id: path_id(&id)?.to_string(),
+        page: Some(page.to_proto()),
+    };
+    let r = retry_read(|| {
+        let mut c = state.electorate.clone();
+        let request = authorized(request.clone(), &caller.token);
+        async move { c.list_electorate(request).await }
+    })
+    .await
+    .map_err(status)?
+    .into_inner();
+    Ok(Json(ElectorateList {
+        count: r.count,
+        items: r
+            .items
+            .into_iter()
+            .map(|e| Elector {
+                voter_id: e.voter_id,
+                name: e.name,
+                id_number_masked: e.id_number_masked,
+                gender: e.gender,
+                household_no: e.household_no,
+                resident_group: some(e.resident_group),
+            })
+            .collect(),
+        next_cursor: some(r.next_cursor),
+        published_at: some(r.published_at),
+    }))
+}
+
+/// Publishes (张榜公布) and freezes the electorate.
+#[utoipa::path(post, path = "/api/v1/contests/{id}/electorate:publish", tag = "elections", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = ElectoratePublication), (status = 409, body = super::Problem, content_type = "application/problem+json")))]
+pub async fn publish_electorate(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<ElectoratePublication>> {
+    let request = pb::PublishElectorateRequest {
+        contest_id: path_id(&id)?.to_string(),
+    };
+    let p = state
+        .electorate
+        .clone()
+        .publish_electorate(authorized(request, &caller.token))
+        .await
+        .map_err(status)?
+        .into_inner();
+    Ok(Json(ElectoratePublication {
+        published_at: p.published_at,
+        count: p.count,
+    }))
+}

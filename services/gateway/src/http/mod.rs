@@ -26,6 +26,7 @@ use juxuan_platform::auth::Verifier;
 use juxuan_platform::grpc::Outgoing;
 use juxuan_proto::nomination::v1::area_service_client::AreaServiceClient;
 use juxuan_proto::nomination::v1::election_service_client::ElectionServiceClient;
+use juxuan_proto::nomination::v1::electorate_service_client::ElectorateServiceClient;
 use juxuan_proto::nomination::v1::register_service_client::RegisterServiceClient;
 use redis::aio::ConnectionManager;
 use serde::Serialize;
@@ -39,6 +40,7 @@ use crate::tokens::{Issuer, Throttle};
 
 pub type AreaClient = AreaServiceClient<InterceptedService<Channel, Outgoing>>;
 pub type ElectionClient = ElectionServiceClient<InterceptedService<Channel, Outgoing>>;
+pub type ElectorateClient = ElectorateServiceClient<InterceptedService<Channel, Outgoing>>;
 pub type RegisterClient = RegisterServiceClient<InterceptedService<Channel, Outgoing>>;
 
 /// What every handler can reach.
@@ -52,6 +54,7 @@ pub struct AppState {
     pub areas: AreaClient,
     pub elections: ElectionClient,
     pub register: RegisterClient,
+    pub electorate: ElectorateClient,
     pub settings: Arc<crate::Settings>,
 }
 
@@ -164,6 +167,14 @@ pub fn router(state: AppState, ready: Readiness) -> Router {
             post(elections::create_contest).get(elections::list_contests),
         )
         .route("/api/v1/contests/{id}", get(elections::get_contest))
+        .route(
+            "/api/v1/contests/{id}/electorate",
+            get(elections::electorate),
+        )
+        .route(
+            "/api/v1/contests/{id}/electorate:publish",
+            post(elections::publish_electorate),
+        )
         .route(
             "/api/v1/communities/{id}/voters",
             post(register::add_voter).get(register::list_voters),

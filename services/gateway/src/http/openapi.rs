@@ -19,6 +19,7 @@ use super::{areas, elections, identity, register, users};
         areas::create_group, areas::list_groups, areas::import,
         elections::create_election, elections::list_elections, elections::get_election, elections::election_action,
         elections::advance_clock, elections::create_contest, elections::list_contests, elections::get_contest,
+        elections::electorate, elections::publish_electorate,
         register::add_voter, register::import_voters, register::list_voters,
     ),
     components(schemas(super::Problem, super::ProblemField)),
