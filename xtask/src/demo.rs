@@ -49,7 +49,7 @@ pub fn cmd_seed(args: &[String]) -> Res<()> {
 }
 
 /// A small JSON client for the gateway.
-struct Api {
+pub(crate) struct Api {
     agent: Agent,
     base: String,
     token: Option<String>,
@@ -78,7 +78,7 @@ impl Api {
     }
 
     /// `GET path` → (status, JSON body or Null).
-    fn get(&self, path: &str) -> Res<(u16, Value)> {
+    pub(crate) fn get(&self, path: &str) -> Res<(u16, Value)> {
         let mut req = self.agent.get(self.url(path));
         if let Some(auth) = self.auth() {
             req = req.header("Authorization", auth);
@@ -87,12 +87,24 @@ impl Api {
     }
 
     /// `POST path` with a JSON body → (status, JSON body or Null).
-    fn post(&self, path: &str, body: &Value) -> Res<(u16, Value)> {
+    pub(crate) fn post(&self, path: &str, body: &Value) -> Res<(u16, Value)> {
         let mut req = self.agent.post(self.url(path));
         if let Some(auth) = self.auth() {
             req = req.header("Authorization", auth);
         }
         read(req.send_json(body), "POST", path)
+    }
+
+    /// `POST path` with a CSV body → (status, JSON body or Null).
+    pub(crate) fn post_csv(&self, path: &str, csv: &str) -> Res<(u16, Value)> {
+        let mut req = self
+            .agent
+            .post(self.url(path))
+            .header("Content-Type", "text/csv");
+        if let Some(auth) = self.auth() {
+            req = req.header("Authorization", auth);
+        }
+        read(req.send(csv), "POST", path)
     }
 }
 
@@ -115,7 +127,7 @@ fn read(
     Ok((status, body))
 }
 
-fn unexpected(what: &str, status: u16, body: &Value) -> String {
+pub(crate) fn unexpected(what: &str, status: u16, body: &Value) -> String {
     format!("{what}: unexpected HTTP {status}: {body}")
 }
 
@@ -245,6 +257,7 @@ fn seed(base_url: &str, admin_password: &str) -> Res<Vec<DemoUser>> {
     let street_id = create_area(&api, &street_path, street_name, street_code)?;
 
     let community_path = format!("/api/v1/streets/{street_id}/communities");
+    let mut communities = Vec::new();
     let mut users = vec![(
         format!("{street_code}.officer"),
         "street_officer",
@@ -253,6 +266,7 @@ fn seed(base_url: &str, admin_password: &str) -> Res<Vec<DemoUser>> {
     )];
     for (name, code) in COMMUNITIES {
         let id = create_area(&api, &community_path, name, code)?;
+        communities.push((name, id.clone()));
         users.push((
             format!("{code}.officer"),
             "community_officer",
@@ -270,8 +284,9 @@ fn seed(base_url: &str, admin_password: &str) -> Res<Vec<DemoUser>> {
         "observer".into(),
         "observer",
         "纪工委监督".into(),
-        district_id,
+        district_id.clone(),
     ));
+    crate::demo_election::seed(&api, &district_id, &communities)?;
 
     let mut created = Vec::new();
     for (username, role, display_name, area_id) in users {

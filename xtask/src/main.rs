@@ -22,6 +22,7 @@ macro_rules! warn {
 }
 
 mod demo;
+mod demo_election;
 mod services;
 mod stack;
 
