@@ -25,12 +25,40 @@ pub const ADMIN: &str = "admin";
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 pub const DISTRICT: &str = "测试区";
 
+/// Every log line this test process wrote, as well as on stdout.
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+/// The logs written so far by this process (all services run in it).
+pub fn logs() -> String {
+    String::from_utf8_lossy(
+        &LOGS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    )
+    .into_owned()
+}
+
+struct TeeWriter;
+
+impl std::io::Write for TeeWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(buf);
+        std::io::stdout().write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stdout().flush()
+    }
+}
+
 /// The span exporter of this test process (installed once, with the log subscriber).
 pub fn spans() -> &'static InMemorySpanExporter {
     static EXPORTER: OnceLock<InMemorySpanExporter> = OnceLock::new();
     EXPORTER.get_or_init(|| {
         let exporter = InMemorySpanExporter::default();
-        let guard = juxuan_platform::telemetry::init_with_exporter(exporter.clone())
+        let guard = juxuan_platform::telemetry::init_for_tests(exporter.clone(), || TeeWriter)
             .unwrap_or_else(|e| panic!("installing test telemetry: {e}"));
         // The provider lives as long as the process.
         std::mem::forget(guard);

@@ -56,18 +56,29 @@ pub fn init(service: &'static str, otlp_endpoint: Option<&str>) -> anyhow::Resul
     install(builder.build())
 }
 
-/// Installs logging and tracing with a given exporter, processed synchronously (tests).
-pub fn init_with_exporter<E: SpanExporter + 'static>(
-    exporter: E,
-) -> anyhow::Result<TelemetryGuard> {
-    install(
+/// Installs logging and tracing with a given exporter, processed synchronously, and logs
+/// written to `writer` (tests read both).
+pub fn init_for_tests<E, W>(exporter: E, writer: W) -> anyhow::Result<TelemetryGuard>
+where
+    E: SpanExporter + 'static,
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    install_with(
         SdkTracerProvider::builder()
             .with_simple_exporter(exporter)
             .build(),
+        writer,
     )
 }
 
 fn install(provider: SdkTracerProvider) -> anyhow::Result<TelemetryGuard> {
+    install_with(provider, std::io::stdout)
+}
+
+fn install_with<W>(provider: SdkTracerProvider, writer: W) -> anyhow::Result<TelemetryGuard>
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     if INSTALLED.set(()).is_err() {
         anyhow::bail!("telemetry is already installed in this process");
     }
@@ -77,6 +88,7 @@ fn install(provider: SdkTracerProvider) -> anyhow::Result<TelemetryGuard> {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,h2=warn,tower=warn,hyper=warn"));
     let logs = tracing_subscriber::fmt::layer()
+        .with_writer(writer)
         .json()
         .with_current_span(false)
         .with_span_list(true)

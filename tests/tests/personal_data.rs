@@ -1,0 +1,127 @@
+//! Identity numbers never leave the register's edge: no API response, log line, event or
+//! stored row holds a full number, whatever path it came in by.
+
+use juxuan_tests::{Stack, identity_number, logs};
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_response_log_line_event_or_row_holds_a_full_identity_number() {
+    let stack = Stack::start().await;
+    let a = stack.areas().await;
+    let ids: Vec<String> = (0..6)
+        .map(|i| identity_number("19790909", i, i % 2 == 0))
+        .collect();
+    let mut seen = Vec::new();
+
+    // Single entries: accepted, duplicate, wrong gender.
+    let voters = format!("/api/v1/communities/{}/voters", a.community);
+    for (id, gender) in [(&ids[0], "男"), (&ids[0], "男"), (&ids[1], "男")] {
+        let (_, body) = stack
+            .post(
+                &voters,
+                Some(&a.admin),
+                &json!({"name": "某人", "id_number": id, "gender": gender}),
+            )
+            .await;
+        seen.push(body.to_string());
+    }
+    // An import with good, duplicate and elsewhere-registered lines.
+    let csv = format!(
+        "name,id_number\n甲,{}\n乙,{}\n乙,{}\n丙,{}\n",
+        ids[2], ids[3], ids[3], ids[0]
+    );
+    let r = stack
+        .http
+        .post(stack.url(&format!(
+            "/api/v1/communities/{}/voters:import",
+            a.other_community
+        )))
+        .bearer_auth(&a.admin)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .expect("request");
+    seen.push(r.text().await.expect("body"));
+    seen.push(stack.get(&voters, Some(&a.admin)).await.1.to_string());
+    seen.push(
+        stack
+            .get(&format!("{voters}?q=某"), Some(&a.admin))
+            .await
+            .1
+            .to_string(),
+    );
+
+    let election = json!({
+        "district_id": a.district, "title": "补选", "kind": "by_election", "mode": "live", "method": "all_voters",
+        "nomination_opens_on": "2024-05-14", "nomination_closes_on": "2024-05-17",
+    });
+    let election_id = stack.create("/api/v1/elections", &a.admin, election).await;
+    let contest = stack
+        .create(
+            &format!("/api/v1/elections/{election_id}/contests"),
+            &a.admin,
+            json!({"community_id": a.community, "election_day": "2024-05-24", "positions": [{"position": "member", "seats": 1}]}),
+        )
+        .await;
+    seen.push(
+        stack
+            .get(
+                &format!("/api/v1/contests/{contest}/electorate"),
+                Some(&a.admin),
+            )
+            .await
+            .1
+            .to_string(),
+    );
+    let (status, published) = stack
+        .post(
+            &format!("/api/v1/contests/{contest}/electorate:publish"),
+            Some(&a.admin),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    seen.push(published.to_string());
+    seen.push(
+        stack
+            .get(
+                &format!("/api/v1/contests/{contest}/electorate"),
+                Some(&a.admin),
+            )
+            .await
+            .1
+            .to_string(),
+    );
+
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT v::text FROM nomination.voters v \
+         UNION ALL SELECT e::text FROM nomination.electorate_entries e \
+         UNION ALL SELECT l::text FROM nomination.audit_log l \
+         UNION ALL SELECT encode(o.payload, 'escape') FROM nomination.outbox o",
+    )
+    .fetch_all(&stack.pool)
+    .await
+    .expect("rows");
+    assert!(rows.len() > 10, "the rows were read");
+    let logs = logs();
+    assert!(logs.contains("register imported"), "the logs were captured");
+    for id in &ids {
+        for (i, body) in seen.iter().enumerate() {
+            assert!(
+                !body.contains(id.as_str()),
+                "response {i} holds an identity number: {body}"
+            );
+        }
+        assert!(
+            !logs.contains(id.as_str()),
+            "a log line holds an identity number"
+        );
+        assert!(
+            rows.iter().all(|r| !r.contains(id.as_str())),
+            "a stored row or event holds an identity number"
+        );
+    }
+    stack.stop().await;
+}
