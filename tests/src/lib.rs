@@ -97,6 +97,7 @@ impl Stack {
                 ("JUXUAN_ADMIN_ADDR", "127.0.0.1:0".to_owned()),
                 ("JUXUAN_GRPC_ADDR", "127.0.0.1:0".to_owned()),
                 ("JUXUAN_DB_MAX_CONNECTIONS", "5".to_owned()),
+                ("JUXUAN_ENV", "development".to_owned()),
             ]);
             pairs.extend(extra.iter().cloned());
             env(pairs)

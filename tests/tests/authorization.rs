@@ -58,6 +58,11 @@ async fn each_role_acts_only_inside_its_area() {
     let groups = format!("/api/v1/communities/{}/resident-groups", a.community);
     let other_groups = format!("/api/v1/communities/{}/resident-groups", a.other_community);
 
+    // The role is refused before the body is judged: 403, not 400.
+    let (status, _) = stack
+        .post(&streets, Some(&o.community), &json!({"name": "   "}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     // Creating a street: district admin only.
     for token in [
         &o.street,

@@ -86,6 +86,21 @@ async fn bad_credentials_and_requests_get_the_rfc_6749_errors() {
         (status, body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_grant"))
     );
+    // A NUL or any non-username character is a plain invalid_grant, never a 500.
+    let (status, body) = stack
+        .form(
+            "/api/v1/auth/token",
+            &[
+                ("grant_type", "password"),
+                ("username", "ad\u{0}min"),
+                ("password", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
     let (status, body) = stack
         .form("/api/v1/auth/token", &[("grant_type", "implicit")])
         .await;
@@ -392,6 +407,15 @@ async fn forged_expired_and_tampered_tokens_are_refused() {
     let foreign_token = jsonwebtoken::encode(&header, &foreign, &key).expect("sign");
     assert_eq!(
         me_status(&stack, &foreign_token).await,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Another issuer.
+    let mut foreign_issuer = claims.clone();
+    foreign_issuer["iss"] = json!("someone-else");
+    let foreign_iss_token = jsonwebtoken::encode(&header, &foreign_issuer, &key).expect("sign");
+    assert_eq!(
+        me_status(&stack, &foreign_iss_token).await,
         StatusCode::UNAUTHORIZED
     );
 

@@ -273,6 +273,9 @@ struct VerifierInner {
     redis: Option<redis::aio::ConnectionManager>,
 }
 
+/// How long published keys are trusted before they are read again.
+const KEYS_MAX_AGE: Duration = Duration::from_secs(60);
+
 /// How often an unknown `kid` may trigger a re-read of the JWKS.
 const REFRESH_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -290,6 +293,16 @@ impl Verifier {
                 redis,
             }),
         }
+    }
+
+    fn keys_older_than(&self, age: Duration) -> bool {
+        self.inner.redis.is_some()
+            && self
+                .inner
+                .last_refresh
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .is_none_or(|t| t.elapsed() > age)
     }
 
     /// Replaces the known keys (the gateway, which holds them).
@@ -321,9 +334,10 @@ impl Verifier {
         if let Some(jwks) = doc.and_then(|d| serde_json::from_str::<Jwks>(&d).ok()) {
             let decoded = decode_jwks(&jwks);
             let mut keys = self.inner.keys.write().await;
-            // Keep keys seen before: a key that left the document still verifies the tokens it
-            // signed until this process restarts, which bounds nothing beyond their expiry.
-            keys.extend(decoded);
+            // The document is the whole truth: a key rotated out stops verifying here too.
+            if !decoded.is_empty() {
+                *keys = decoded;
+            }
         }
         Ok(())
     }
@@ -336,6 +350,9 @@ impl Verifier {
             return Err(TokenError::Algorithm);
         }
         let kid = header.kid.ok_or(TokenError::UnknownKey)?;
+        if self.keys_older_than(KEYS_MAX_AGE) {
+            self.refresh_from_redis().await?;
+        }
         let mut key = self.inner.keys.read().await.get(&kid).cloned();
         if key.is_none() {
             self.refresh_from_redis().await?;

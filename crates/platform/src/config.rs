@@ -184,7 +184,9 @@ pub struct CommonSettings {
 
 impl CommonSettings {
     pub fn read(env: &mut Env<'_>, default_admin_addr: &str) -> Option<Self> {
-        let environment = env.or("JUXUAN_ENV", Environment::Development);
+        // Production unless said otherwise: a forgotten variable must not switch on
+        // development defaults (an `admin` password, a public identity-hashing key).
+        let environment = env.or("JUXUAN_ENV", Environment::Production);
         let database_url = env.secret("DATABASE_URL");
         let redis_url = env.secret("REDIS_URL");
         let admin_addr = env.or(

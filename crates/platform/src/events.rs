@@ -119,11 +119,14 @@ impl Relay {
         if marker.is_none() {
             // Redis lost what we published before (flush, restart without persistence, new
             // instance): publish everything again; consumers ignore what they already applied.
+            // The reset commits before the marker is set, so a failure in between only
+            // repeats the reset.
+            tx.commit().await?;
             let republished = sqlx::query(AssertSqlSafe(format!(
                 "UPDATE {}.outbox SET published_at = NULL WHERE published_at IS NOT NULL",
                 self.schema
             )))
-            .execute(&mut *tx)
+            .execute(&self.pool)
             .await?
             .rows_affected();
             if republished > 0 {
@@ -138,6 +141,7 @@ impl Relay {
                 .arg(Uuid::now_v7().to_string())
                 .query_async::<()>(&mut redis)
                 .await?;
+            return Box::pin(self.publish_batch()).await;
         }
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT seq, event_id, event_type, payload, traceparent FROM {}.outbox \
@@ -152,13 +156,13 @@ impl Relay {
         }
         let stream = stream_name(self.schema);
         let mut pipe = redis::pipe();
-        let mut last_seq = 0i64;
+        let mut seqs = Vec::with_capacity(rows.len());
         for row in &rows {
             let event_id: Uuid = row.try_get("event_id")?;
             let event_type: String = row.try_get("event_type")?;
             let payload: Vec<u8> = row.try_get("payload")?;
             let traceparent: Option<String> = row.try_get("traceparent")?;
-            last_seq = row.try_get("seq")?;
+            seqs.push(row.try_get::<i64, _>("seq")?);
             pipe.cmd("XADD")
                 .arg(&stream)
                 .arg("MAXLEN")
@@ -177,10 +181,10 @@ impl Relay {
         }
         pipe.query_async::<()>(&mut redis).await?;
         sqlx::query(AssertSqlSafe(format!(
-            "UPDATE {}.outbox SET published_at = now() WHERE published_at IS NULL AND seq <= $1",
+            "UPDATE {}.outbox SET published_at = now() WHERE seq = ANY($1)",
             self.schema
         )))
-        .bind(last_seq)
+        .bind(&seqs)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;

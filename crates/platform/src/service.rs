@@ -46,7 +46,7 @@ impl ServiceSettings {
         );
         let environment = common
             .as_ref()
-            .map_or(crate::config::Environment::Development, |c| c.environment);
+            .map_or(crate::config::Environment::Production, |c| c.environment);
         let extra = extra(&mut env, environment);
         env.finish(|| {
             Some((

@@ -80,10 +80,11 @@ async fn an_altered_entry_is_detected() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_entry_altered_with_its_digest_recomputed_still_breaks_the_chain() {
+async fn an_entry_whose_stored_digest_was_replaced_is_detected() {
     let (pool, _db) = log_with(5).await;
-    // Changing what the change digest says breaks the entry digest; rewriting that too
-    // breaks the chain link, which only the sealer could have written.
+    // A replaced digest no longer matches the entry's content. (Someone who can rewrite every
+    // later chain hash, or cut the tail, is not caught without a key or a checkpoint held
+    // outside the schema: see ADR 0003.)
     behind_the_trigger(
         &pool,
         "UPDATE probe.audit_log SET entry_digest = repeat('0', 64) WHERE id = 2",

@@ -85,7 +85,8 @@ impl App {
         let keys = keys::KeyRing::load(pool.clone()).await?;
         keys.publish(&redis, &verifier).await?;
         let nomination = channel(&settings.nomination_url)?;
-        let areas = AreaServiceClient::with_interceptor(nomination.clone(), Outgoing);
+        let areas = AreaServiceClient::with_interceptor(nomination.clone(), Outgoing)
+            .max_encoding_message_size(http::MAX_IMPORT + 1024);
         let elections = ElectionServiceClient::with_interceptor(nomination.clone(), Outgoing);
         let electorate = ElectorateServiceClient::with_interceptor(nomination.clone(), Outgoing);
         let register = RegisterServiceClient::with_interceptor(nomination, Outgoing)

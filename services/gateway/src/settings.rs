@@ -107,6 +107,7 @@ mod tests {
         let pairs = [
             ("DATABASE_URL", "postgres://x@127.0.0.1/db"),
             ("REDIS_URL", "redis://127.0.0.1/"),
+            ("JUXUAN_ENV", "development"),
         ];
         let s = Settings::read(Env::from_pairs(&pairs)).expect("valid");
         assert_eq!(s.http_addr.port(), 8080);
@@ -120,6 +121,7 @@ mod tests {
             ("DATABASE_URL", "postgres://x@127.0.0.1/db"),
             ("REDIS_URL", "redis://127.0.0.1/"),
             ("JUXUAN_NOMINATION_URL", "127.0.0.1:50051"),
+            ("JUXUAN_ENV", "development"),
         ];
         let err = Settings::read(Env::from_pairs(&pairs)).expect_err("must refuse");
         assert!(err.to_string().contains("JUXUAN_NOMINATION_URL"), "{err}");

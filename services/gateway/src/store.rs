@@ -151,9 +151,8 @@ pub async fn insert_refresh(
 }
 
 pub enum Refresh {
-    /// Valid: it is now used up; issue a new one in the same family.
+    /// Valid: it is now used up and `new_hash` took its place in the same family.
     Valid {
-        family: Uuid,
         subject: Uuid,
     },
     /// Presented again after use: the family is revoked (the token may have been stolen).
@@ -161,33 +160,59 @@ pub enum Refresh {
     Invalid,
 }
 
-/// Spends a refresh token atomically.
+/// Spends a refresh token and stores its successor, in one transaction serialised per
+/// family, so a token presented twice at once cannot leave a successor alive: the second
+/// presentation finds it used and revokes the family, successor included.
 #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
-pub async fn spend_refresh(pool: &PgPool, hash: &str) -> sqlx::Result<Refresh> {
-    let spent: Option<(Uuid, Uuid)> = sqlx::query_as(
-        "UPDATE auth.refresh_tokens SET used_at = now() \
-         WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now() \
-         RETURNING family_id, subject_id",
+pub async fn rotate_refresh(
+    pool: &PgPool,
+    hash: &str,
+    new_hash: &str,
+    expires_at: OffsetDateTime,
+) -> sqlx::Result<Refresh> {
+    let mut tx = pool.begin().await?;
+    let family: Option<Uuid> =
+        sqlx::query_scalar("SELECT family_id FROM auth.refresh_tokens WHERE token_hash = $1")
+            .bind(hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(family) = family else {
+        return Ok(Refresh::Invalid);
+    };
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+        .bind(family.to_string())
+        .execute(&mut *tx)
+        .await?;
+    let (subject, used, usable, family_revoked): (Uuid, bool, bool, bool) = sqlx::query_as(
+        "SELECT subject_id, used_at IS NOT NULL, revoked_at IS NULL AND expires_at > now(),          EXISTS (SELECT 1 FROM auth.refresh_tokens f WHERE f.family_id = t.family_id AND f.revoked_at IS NOT NULL)          FROM auth.refresh_tokens t WHERE token_hash = $1",
     )
     .bind(hash)
-    .fetch_optional(pool)
+    .fetch_one(&mut *tx)
     .await?;
-    if let Some((family, subject)) = spent {
-        return Ok(Refresh::Valid { family, subject });
+    if used {
+        sqlx::query("UPDATE auth.refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL")
+            .bind(family)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        return Ok(Refresh::Reused);
     }
-    let used_family: Option<Uuid> = sqlx::query_scalar(
-        "SELECT family_id FROM auth.refresh_tokens WHERE token_hash = $1 AND used_at IS NOT NULL",
-    )
-    .bind(hash)
-    .fetch_optional(pool)
-    .await?;
-    match used_family {
-        Some(family) => {
-            revoke_family(pool, family).await?;
-            Ok(Refresh::Reused)
-        }
-        None => Ok(Refresh::Invalid),
+    if !usable || family_revoked {
+        return Ok(Refresh::Invalid);
     }
+    sqlx::query("UPDATE auth.refresh_tokens SET used_at = now() WHERE token_hash = $1")
+        .bind(hash)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO auth.refresh_tokens (token_hash, family_id, subject_id, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(new_hash)
+        .bind(family)
+        .bind(subject)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Refresh::Valid { subject })
 }
 
 #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]

@@ -133,8 +133,19 @@ impl Issuer {
     }
 }
 
+/// At most this many Argon2 computations (≈ 19 MiB each) run at once.
+static ARGON2_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+async fn argon2_slot() -> anyhow::Result<tokio::sync::SemaphorePermit<'static>> {
+    tokio::time::timeout(Duration::from_secs(10), ARGON2_SLOTS.acquire())
+        .await
+        .map_err(|_| anyhow::anyhow!("password hashing is saturated"))?
+        .map_err(|_| anyhow::anyhow!("password hashing is closed"))
+}
+
 /// Argon2id hash of a password, off the async threads.
 pub async fn hash_password(password: String) -> anyhow::Result<String> {
+    let _slot = argon2_slot().await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         argon2::Argon2::default()
@@ -148,6 +159,9 @@ pub async fn hash_password(password: String) -> anyhow::Result<String> {
 /// Whether the password matches the hash. An unknown user is checked against a dummy hash so
 /// the answer takes as long as for a known one.
 pub async fn verify_password(password: String, hash: Option<String>) -> bool {
+    let Ok(_slot) = argon2_slot().await else {
+        return false;
+    };
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     tokio::task::spawn_blocking(move || {
         let known = hash.is_some();
@@ -188,21 +202,27 @@ fn throttle_key(username: &str) -> String {
 }
 
 impl Throttle {
-    /// Seconds to wait if the username is throttled. Redis trouble lets the login through
-    /// (with a warning): a cache outage must not lock every officer out.
-    pub async fn blocked_for(&self, username: &str) -> Option<u64> {
+    /// Counts a login attempt for the username (before the password is checked, so parallel
+    /// guesses are counted too); the seconds to wait when it is over the limit. A successful
+    /// login clears the count. Redis trouble lets the login through (with a warning): a cache
+    /// outage must not lock every officer out.
+    pub async fn attempt(&self, username: &str) -> Option<u64> {
         let mut conn = self.redis.clone();
         let key = throttle_key(username);
-        let result: redis::RedisResult<(Option<u32>, i64)> = redis::pipe()
-            .cmd("GET")
+        let result: redis::RedisResult<(u32, (), i64)> = redis::pipe()
+            .cmd("INCR")
             .arg(&key)
+            .cmd("EXPIRE")
+            .arg(&key)
+            .arg(self.window_secs)
+            .arg("NX")
             .cmd("TTL")
             .arg(&key)
             .query_async(&mut conn)
             .await;
         match result {
-            Ok((Some(n), ttl)) if n >= self.attempts => {
-                Some(u64::try_from(ttl).unwrap_or(1).max(1))
+            Ok((n, (), ttl)) if n > self.attempts => {
+                Some(u64::try_from(ttl).unwrap_or(self.window_secs).max(1))
             }
             Ok(_) => None,
             Err(e) => {
@@ -212,24 +232,8 @@ impl Throttle {
         }
     }
 
-    pub async fn failed(&self, username: &str) {
+    pub fn failed(&self) {
         metrics::counter!(juxuan_platform::metrics::LOGIN_FAILURES).increment(1);
-        let mut conn = self.redis.clone();
-        let key = throttle_key(username);
-        let result: redis::RedisResult<()> = redis::pipe()
-            .cmd("INCR")
-            .arg(&key)
-            .ignore()
-            .cmd("EXPIRE")
-            .arg(&key)
-            .arg(self.window_secs)
-            .arg("NX")
-            .ignore()
-            .query_async(&mut conn)
-            .await;
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "login throttle unavailable");
-        }
     }
 
     pub async fn succeeded(&self, username: &str) {
@@ -294,7 +298,13 @@ pub async fn resync(
             .arg(ttl)
             .ignore();
     }
-    pipe.cmd("SET").arg(REVOCATIONS_MARKER).arg(1).ignore();
+    // The marker expires too, so an eviction of revocations is repaired within a day at worst.
+    pipe.cmd("SET")
+        .arg(REVOCATIONS_MARKER)
+        .arg(1)
+        .arg("EX")
+        .arg(86_400)
+        .ignore();
     pipe.query_async::<()>(&mut conn).await?;
     if !rows.is_empty() {
         tracing::info!(revocations = rows.len(), "revocations restored to Redis");

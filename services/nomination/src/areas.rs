@@ -53,6 +53,24 @@ pub(crate) fn conflict_or_internal(err: sqlx::Error) -> AppError {
     }
 }
 
+/// 403 before anything is looked up for a caller who may read no area at all.
+fn readable(caller: &Caller) -> AppResult<()> {
+    if scope::may_read(caller) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden())
+    }
+}
+
+/// Roles that create streets, communities and resident groups (ADR 0004).
+pub const STREET_WRITERS: &[Role] = &[Role::DistrictAdmin];
+pub const COMMUNITY_WRITERS: &[Role] = &[Role::DistrictAdmin, Role::StreetOfficer];
+pub const GROUP_WRITERS: &[Role] = &[
+    Role::DistrictAdmin,
+    Role::StreetOfficer,
+    Role::CommunityOfficer,
+];
+
 fn not_found(zh: &str, en: &str) -> AppError {
     AppError::not_found(zh, en)
 }
@@ -228,6 +246,7 @@ impl Areas {
         district_id: Uuid,
         page: Page,
     ) -> AppResult<(Vec<StreetRow>, String)> {
+        readable(caller)?;
         let district = self
             .path_of(
                 district_id,
@@ -289,6 +308,7 @@ impl Areas {
         street_id: Uuid,
         page: Page,
     ) -> AppResult<(Vec<CommunityRow>, String)> {
+        readable(caller)?;
         let street = self
             .path_of(
                 street_id,
@@ -303,6 +323,7 @@ impl Areas {
     }
 
     pub async fn get_community(&self, caller: &Caller, id: Uuid) -> AppResult<CommunityRow> {
+        readable(caller)?;
         let row = store::community(&self.pool, id)
             .await?
             .ok_or_else(|| not_found("社区", "Community"))?;
@@ -371,6 +392,7 @@ impl Areas {
         community_id: Uuid,
         page: Page,
     ) -> AppResult<(Vec<GroupRow>, String)> {
+        readable(caller)?;
         let community = self
             .path_of(
                 community_id,

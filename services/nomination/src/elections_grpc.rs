@@ -90,7 +90,7 @@ fn common(
     clock_raw: &str,
 ) -> Common {
     let title = title.trim().to_owned();
-    if title.is_empty() || title.chars().count() > 100 {
+    if title.is_empty() || title.chars().count() > 100 || title.chars().any(char::is_control) {
         f.bad(
             "title",
             "election.invalid_title",

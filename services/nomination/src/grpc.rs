@@ -87,6 +87,7 @@ impl AreaService for Areas {
         request: Request<pb::CreateStreetRequest>,
     ) -> Result<Response<pb::Street>, Status> {
         let caller = caller(&request)?;
+        caller.require_role(crate::areas::STREET_WRITERS)?;
         let r = request.get_ref();
         let district_id = parse_id("district_id", &r.district_id)?;
         let name = AreaName::parse("name", &r.name)?;
@@ -116,6 +117,7 @@ impl AreaService for Areas {
         request: Request<pb::CreateCommunityRequest>,
     ) -> Result<Response<pb::Community>, Status> {
         let caller = caller(&request)?;
+        caller.require_role(crate::areas::COMMUNITY_WRITERS)?;
         let r = request.get_ref();
         let street_id = parse_id("street_id", &r.street_id)?;
         let name = AreaName::parse("name", &r.name)?;
@@ -156,6 +158,7 @@ impl AreaService for Areas {
         request: Request<pb::CreateResidentGroupRequest>,
     ) -> Result<Response<pb::ResidentGroup>, Status> {
         let caller = caller(&request)?;
+        caller.require_role(crate::areas::GROUP_WRITERS)?;
         let r = request.get_ref();
         let community_id = parse_id("community_id", &r.community_id)?;
         let name = AreaName::parse("name", &r.name)?;

@@ -121,7 +121,10 @@ impl App {
     pub async fn run_until_stopped(self, shutdown: Shutdown) -> anyhow::Result<()> {
         let mut routes = tonic::service::RoutesBuilder::default();
         let pool = self.base.pool.clone();
-        routes.add_service(AreaServiceServer::new(areas::Areas::new(pool.clone())));
+        routes.add_service(
+            AreaServiceServer::new(areas::Areas::new(pool.clone()))
+                .max_decoding_message_size(import::MAX_BYTES + 1024),
+        );
         routes.add_service(ElectionServiceServer::new(elections::Elections::new(
             pool.clone(),
         )));

@@ -144,7 +144,7 @@ impl Register {
             })
         };
         let household_no = raw.household_no.trim();
-        if household_no.chars().count() > 32 {
+        if household_no.chars().count() > 32 || household_no.chars().any(char::is_control) {
             return Err(LineError::new(
                 "household_no",
                 "voter.invalid_household_no",
@@ -347,6 +347,16 @@ impl Register {
     ) -> AppResult<(Vec<VoterRow>, String)> {
         let community = self.community(community_id).await?;
         scope::require_read(caller, &community)?;
+        if q.is_some_and(|q| q.chars().any(char::is_control) || q.chars().count() > 50) {
+            return Err(AppError::invalid_field(
+                "q",
+                "request.invalid_query",
+                Text::new(
+                    "搜索词最多 50 个字符，且不含控制字符",
+                    "A search has at most 50 characters and no control characters",
+                ),
+            ));
+        }
         let rows = store::voters(
             &self.pool,
             community_id,

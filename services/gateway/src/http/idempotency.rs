@@ -20,8 +20,8 @@ use sha2::{Digest, Sha256};
 use super::AppState;
 
 pub const HEADER: &str = "idempotency-key";
-/// Largest body kept for replay.
-const MAX_BODY: usize = 6 * 1024 * 1024;
+/// Largest body read for hashing (the largest upload, a voter register) and kept for replay.
+const MAX_BODY: usize = super::register::MAX_FILE + 64 * 1024;
 
 enum Claim {
     /// First use: run the request and keep its answer.
@@ -105,7 +105,12 @@ fn request_hash(method: &Method, uri: &http::Uri, body: &Bytes) -> String {
 }
 
 pub async fn idempotency(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if request.method() != Method::POST || request.uri().path().starts_with("/api/v1/auth/") {
+    // The token and revocation endpoints are RFC 6749/7009's and not keyed.
+    let path = request.uri().path();
+    if request.method() != Method::POST
+        || path == "/api/v1/auth/token"
+        || path == "/api/v1/auth/revoke"
+    {
         return next.run(request).await;
     }
     let Some(key) = request
@@ -192,8 +197,19 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
             response
         }
         Ok(Claim::Fresh) => {
-            let response = next.run(Request::from_parts(parts, Body::from(body))).await;
-            keep(&state, &owner, &key, response).await
+            // Run to the end even if the client goes away, so the answer is kept and a retry
+            // replays it instead of running the request again.
+            let task = tokio::spawn(async move {
+                let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+                keep(&state, &owner, &key, response).await
+            });
+            match task.await {
+                Ok(response) => response,
+                Err(e) => {
+                    AppError::internal(anyhow::anyhow!("idempotent request task failed: {e}"))
+                        .into_response()
+                }
+            }
         }
     }
 }

@@ -18,7 +18,9 @@ use uuid::Uuid;
 use super::AppState;
 use super::extract::Auth;
 use crate::store::{self, Refresh};
-use crate::tokens::{Subject, TokenResponse, revoke_access, sha256_hex, verify_password};
+use crate::tokens::{
+    Subject, TokenResponse, random_secret, revoke_access, sha256_hex, verify_password,
+};
 
 /// Token request, form-encoded or JSON.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -148,7 +150,18 @@ async fn password_grant(state: &AppState, request: TokenRequest) -> AppResult<Re
             "username and password are required",
         ));
     };
-    if let Some(wait) = state.throttle.blocked_for(&username).await {
+    let plausible = (1..=64).contains(&username.len())
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && password.len() <= 1024;
+    if !plausible {
+        return Ok(oauth_error(
+            "invalid_grant",
+            "the username or password is wrong",
+        ));
+    }
+    if let Some(wait) = state.throttle.attempt(&username).await {
         let mut response = AppError::new(
             Kind::RateLimited,
             "auth.too_many_attempts",
@@ -166,7 +179,7 @@ async fn password_grant(state: &AppState, request: TokenRequest) -> AppResult<Re
     let user = store::user_by_username(&state.pool, &username).await?;
     let ok = verify_password(password, user.as_ref().map(|u| u.password_hash.clone())).await;
     let Some(user) = user.filter(|_| ok) else {
-        state.throttle.failed(&username).await;
+        state.throttle.failed();
         tracing::info!("password login refused");
         return Ok(oauth_error(
             "invalid_grant",
@@ -220,6 +233,13 @@ async fn client_grant(
             "a requested scope was not granted to this client",
         ));
     }
+    // RFC 6749 §3.3: the token carries what was asked for, or everything granted.
+    let scopes = match request.scope.as_deref() {
+        Some(requested) if !requested.trim().is_empty() => {
+            requested.split_whitespace().map(str::to_owned).collect()
+        }
+        _ => client.scopes.clone(),
+    };
     let subject = Subject {
         id: client.id,
         name: client.name.clone(),
@@ -227,7 +247,7 @@ async fn client_grant(
         area_level: AreaLevel::District,
         area_id: client.district_id,
         district_id: client.district_id,
-        scopes: client.scopes.clone(),
+        scopes,
     };
     let tokens = state
         .issuer
@@ -241,17 +261,28 @@ async fn refresh_grant(state: &AppState, request: TokenRequest) -> AppResult<Res
     let Some(token) = request.refresh_token else {
         return Ok(oauth_error("invalid_request", "refresh_token is required"));
     };
-    match store::spend_refresh(&state.pool, &sha256_hex(&token)).await? {
-        Refresh::Valid { family, subject } => {
+    let successor = random_secret();
+    let expires = time::OffsetDateTime::now_utc()
+        + std::time::Duration::from_secs(u64::try_from(state.issuer.refresh_ttl).unwrap_or(0));
+    match store::rotate_refresh(
+        &state.pool,
+        &sha256_hex(&token),
+        &sha256_hex(&successor),
+        expires,
+    )
+    .await?
+    {
+        Refresh::Valid { subject } => {
             let Some(user) = store::user_by_id(&state.pool, subject).await? else {
                 return Ok(oauth_error("invalid_grant", "the account no longer exists"));
             };
             let subject = Subject::from_user(&user).map_err(AppError::internal)?;
-            let tokens = state
+            let mut tokens = state
                 .issuer
-                .issue(&subject, Some(family))
+                .issue(&subject, None)
                 .await
                 .map_err(AppError::internal)?;
+            tokens.refresh_token = Some(successor);
             Ok(token_ok(tokens))
         }
         Refresh::Reused => {
@@ -295,7 +326,13 @@ pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Byt
         if store::revoke_refresh(&state.pool, &sha256_hex(&token)).await? {
             return Ok(());
         }
-        if let Ok(caller) = state.verifier.verify(&token).await {
+        let verified = match state.verifier.verify(&token).await {
+            Err(juxuan_platform::auth::TokenError::Store(e)) => {
+                return Err(AppError::Unavailable(e.into()));
+            }
+            other => other,
+        };
+        if let Ok(caller) = verified {
             revoke_access(&state.pool, &state.redis, &caller.jti, caller.expires_at)
                 .await
                 .map_err(AppError::internal)?;

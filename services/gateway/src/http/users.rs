@@ -79,7 +79,10 @@ fn validate(body: &CreateUser) -> Result<(Role, Uuid), AppError> {
             "A username has 3 to 64 ASCII letters, digits, `.`, `_` or `-`",
         ));
     }
-    if body.password.chars().count() < 8 || body.password.len() > 1024 {
+    if body.password.chars().count() < 8
+        || body.password.len() > 1024
+        || body.password.contains('\0')
+    {
         errors.push(field(
             "password",
             "user.weak_password",
@@ -88,7 +91,7 @@ fn validate(body: &CreateUser) -> Result<(Role, Uuid), AppError> {
         ));
     }
     let display = body.display_name.trim().chars().count();
-    if display == 0 || display > 64 {
+    if display == 0 || display > 64 || body.display_name.chars().any(char::is_control) {
         errors.push(field(
             "display_name",
             "user.invalid_display_name",
@@ -304,7 +307,7 @@ pub async fn create_client(
     caller.require_role(&[Role::DistrictAdmin])?;
     let mut errors = Vec::new();
     let name = body.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 64 {
+    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
         errors.push(field(
             "name",
             "client.invalid_name",
