@@ -12,8 +12,8 @@ async fn contest(
     method: &str,
 ) -> String {
     let election = json!({
-        "district_id": district, "title": "补选", "kind": "by_election", "mode": "live", "method": method,
-        "nomination_opens_on": "2024-05-14", "nomination_closes_on": "2024-05-17",
+        "district_id": district, "title": "补选", "kind": "by_election", "mode": "drill", "method": method,
+        "nomination_opens_on": "2024-05-14", "nomination_closes_on": "2024-05-17", "clock": "2024-05-14T09:00:00+08:00",
     });
     let id = stack.create("/api/v1/elections", admin, election).await;
     let body = json!({"community_id": community, "election_day": "2024-05-24", "positions": [{"position": "member", "seats": 1}]});
@@ -209,5 +209,72 @@ async fn the_method_decides_who_is_an_elector_and_only_keepers_publish() {
         stack.post(&publish, None, &json!({})).await.0,
         StatusCode::UNAUTHORIZED
     );
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn r_roll_publish_cn_2026_publishes_the_electorate_20_days_before_election_day() {
+    let stack = Stack::start().await;
+    let a = stack.areas().await;
+    let election = json!({
+        "district_id": a.district, "title": "2026 换届", "kind": "general", "mode": "drill", "method": "all_voters",
+        "nomination_opens_on": "2026-03-01", "nomination_closes_on": "2026-03-05", "clock": "2026-03-01T09:00:00+08:00",
+    });
+    let id = stack.create("/api/v1/elections", &a.admin, election).await;
+    let (_, shown) = stack
+        .get(&format!("/api/v1/elections/{id}"), Some(&a.admin))
+        .await;
+    assert_eq!(shown["rules"]["profile"], "cn-2026");
+    assert_eq!(shown["rules"]["electorate_list_min_days"], 20);
+    let contest = |community: &str, day: &str| json!({"community_id": community, "election_day": day, "positions": [{"position": "member", "seats": 1}]});
+    // 2026-03-01 is exactly 20 days before 2026-03-21, and 19 before 2026-03-20.
+    let on_time = stack
+        .create(
+            &format!("/api/v1/elections/{id}/contests"),
+            &a.admin,
+            contest(&a.community, "2026-03-21"),
+        )
+        .await;
+    let late = stack
+        .create(
+            &format!("/api/v1/elections/{id}/contests"),
+            &a.admin,
+            contest(&a.other_community, "2026-03-20"),
+        )
+        .await;
+    let (status, problem) = stack
+        .post(
+            &format!("/api/v1/contests/{late}/electorate:publish"),
+            Some(&a.admin),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("electorate.too_late")
+        ),
+        "{problem}"
+    );
+    let (_, list) = stack
+        .get(
+            &format!("/api/v1/contests/{late}/electorate"),
+            Some(&a.admin),
+        )
+        .await;
+    assert_eq!(
+        list["published_at"],
+        serde_json::Value::Null,
+        "a refusal leaves nothing frozen"
+    );
+    let (status, published) = stack
+        .post(
+            &format!("/api/v1/contests/{on_time}/electorate:publish"),
+            Some(&a.admin),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{published}");
     stack.stop().await;
 }

@@ -54,8 +54,8 @@ async fn no_response_log_line_event_or_row_holds_a_full_identity_number() {
     );
 
     let election = json!({
-        "district_id": a.district, "title": "补选", "kind": "by_election", "mode": "live", "method": "all_voters",
-        "nomination_opens_on": "2024-05-14", "nomination_closes_on": "2024-05-17",
+        "district_id": a.district, "title": "补选", "kind": "by_election", "mode": "drill", "method": "all_voters",
+        "nomination_opens_on": "2024-05-14", "nomination_closes_on": "2024-05-17", "clock": "2024-05-14T09:00:00+08:00",
     });
     let election_id = stack.create("/api/v1/elections", &a.admin, election).await;
     let contest = stack

@@ -1,7 +1,8 @@
 //! The seed's by-election as a drill: 城南街道's five communities (文良, 新苑, 平台 and 南岭 each
 //! elect one member, 东苑 its director; DOMAIN.md R-ELECTION), by residents' representatives,
 //! nominations 14–17 May 2024, election day 28 May 2024, with resident groups and synthetic
-//! registers. Idempotent: an election of the same title is reused.
+//! registers, and two nominees per contest (差额: one more than the seat), each nominated jointly
+//! by two residents' representatives. Idempotent: an election of the same title is reused.
 
 use serde_json::{Value, json};
 
@@ -144,11 +145,51 @@ pub fn seed(api: &Api, district_id: &str, communities: &[(&str, String)]) -> Res
                 &published,
             ));
         }
+        let nominated = nominate(api, community_id, contest_id, position)?;
         say!(
-            "xtask: contest of {name} ({position}, 1 seat), {} electors published",
+            "xtask: contest of {name} ({position}, 1 seat), {} electors published, {nominated} nominated",
             published["count"]
         );
     }
     say!("xtask: demo by-election {election_id} (drill, clock 2024-05-14 09:00)");
     Ok(())
+}
+
+/// Two nominees for the contest's seat, the youngest who are not representatives, each
+/// nominated by the community's first two residents' representatives (R-NOM-METHOD).
+fn nominate(api: &Api, community_id: &str, contest_id: &str, position: &str) -> Res<usize> {
+    let (status, voters) = api.get(&format!(
+        "/api/v1/communities/{community_id}/voters?limit=500"
+    ))?;
+    if status != 200 {
+        return Err(unexpected("the register", status, &voters));
+    }
+    let voters = voters["items"].as_array().cloned().unwrap_or_default();
+    let reps: Vec<&Value> = voters
+        .iter()
+        .filter(|v| v["resident_rep"] == true)
+        .take(2)
+        .collect();
+    let mut nominees: Vec<&Value> = voters
+        .iter()
+        .filter(|v| v["resident_rep"] != true)
+        .collect();
+    nominees.sort_by_key(|v| std::cmp::Reverse(v["birth_date"].as_str().unwrap_or_default()));
+    let mut count = 0;
+    for nominee in nominees.into_iter().take(2) {
+        let body = json!({
+            "position": position, "method": "joint_representatives",
+            "nominator_ids": reps.iter().map(|r| r["id"].clone()).collect::<Vec<_>>(),
+            "nominee": {"voter_id": nominee["id"], "education": "bachelor", "full_time_degree": true,
+                "community_work_months": 30, "resides_in_community": true, "party_member": count == 0,
+                "disqualifications": []},
+        });
+        let (status, created) =
+            api.post(&format!("/api/v1/contests/{contest_id}/nominations"), &body)?;
+        if status != 201 {
+            return Err(unexpected("a demo nomination", status, &created));
+        }
+        count += 1;
+    }
+    Ok(count)
 }

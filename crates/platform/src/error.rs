@@ -396,6 +396,45 @@ pub fn problem_json(wire: &WireProblem, lang: Lang) -> (u16, serde_json::Value) 
     (status, body)
 }
 
+impl From<juxuan_domain::Text> for Text {
+    fn from(t: juxuan_domain::Text) -> Self {
+        Text::new(t.zh, t.en)
+    }
+}
+
+impl AppError {
+    /// The refusal of the domain crate: every broken rule listed in `errors`, the first one's
+    /// code as the problem's, and its kind (403, 409 or 422) as the status.
+    pub fn violations(violations: Vec<juxuan_domain::Violation>) -> Self {
+        let kind = match violations.first().map(|v| v.refusal) {
+            Some(juxuan_domain::Refusal::Forbidden) => Kind::Forbidden,
+            Some(juxuan_domain::Refusal::Conflict) => Kind::Conflict,
+            Some(juxuan_domain::Refusal::Rule) | None => Kind::Rule,
+        };
+        let errors: Vec<FieldError> = violations
+            .into_iter()
+            .map(|v| FieldError {
+                field: v.field.unwrap_or_default(),
+                code: v.code.into(),
+                message: v.message.into(),
+            })
+            .collect();
+        let (code, detail) = match errors.first() {
+            Some(e) => (e.code.clone(), e.message.clone()),
+            None => (
+                "rules.violated".into(),
+                Text::new("违反选举规则", "An election rule is broken"),
+            ),
+        };
+        AppError::Client(Box::new(WireProblem {
+            kind,
+            code,
+            detail,
+            errors,
+        }))
+    }
+}
+
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         match e {

@@ -30,6 +30,7 @@ use juxuan_platform::shutdown::Shutdown;
 use juxuan_proto::nomination::v1::area_service_client::AreaServiceClient;
 use juxuan_proto::nomination::v1::election_service_client::ElectionServiceClient;
 use juxuan_proto::nomination::v1::electorate_service_client::ElectorateServiceClient;
+use juxuan_proto::nomination::v1::nomination_service_client::NominationServiceClient;
 use juxuan_proto::nomination::v1::register_service_client::RegisterServiceClient;
 use tokio::net::TcpListener;
 
@@ -89,6 +90,7 @@ impl App {
             .max_encoding_message_size(http::MAX_IMPORT + 1024);
         let elections = ElectionServiceClient::with_interceptor(nomination.clone(), Outgoing);
         let electorate = ElectorateServiceClient::with_interceptor(nomination.clone(), Outgoing);
+        let nominations = NominationServiceClient::with_interceptor(nomination.clone(), Outgoing);
         let register = RegisterServiceClient::with_interceptor(nomination, Outgoing)
             .max_encoding_message_size(http::register::MAX_FILE + 1024);
         let bootstrapped = Arc::new(AtomicBool::new(false));
@@ -127,6 +129,7 @@ impl App {
             elections,
             register,
             electorate,
+            nominations,
             settings: Arc::new(settings),
         };
         Ok(Self {

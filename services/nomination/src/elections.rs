@@ -33,7 +33,9 @@ pub struct NewElection {
     /// A drill's starting instant; now when absent.
     pub clock: Option<OffsetDateTime>,
     /// The effective rule profile, decided by `rules::effective`.
-    pub rules: serde_json::Value,
+    pub rules: juxuan_domain::RuleProfile,
+    /// The `rules` object as sent.
+    pub overrides: juxuan_domain::ProfileOverrides,
 }
 
 /// A new contest, parsed.
@@ -121,7 +123,8 @@ impl Elections {
             nomination_opens_on: new.opens,
             nomination_closes_on: new.closes,
             term_ends_on: new.term_ends_on,
-            rules: new.rules,
+            rules: serde_json::to_value(&new.rules).map_err(AppError::internal)?,
+            rule_overrides: serde_json::to_value(&new.overrides).map_err(AppError::internal)?,
             clock_base: drill.then(|| new.clock.unwrap_or(real_now)),
             clock_set_at: drill.then_some(real_now),
             cloned_from: None,
@@ -145,7 +148,7 @@ impl Elections {
             "title": row.title, "kind": row.kind, "mode": row.mode, "method": row.method,
             "nomination_opens_on": clock::format_date(row.nomination_opens_on),
             "nomination_closes_on": clock::format_date(row.nomination_closes_on),
-            "rules": row.rules, "cloned_from": row.cloned_from,
+            "rules": row.rules, "rule_overrides": row.rule_overrides, "cloned_from": row.cloned_from,
         });
         AUDIT
             .append(
@@ -245,6 +248,12 @@ impl Elections {
         if election_day <= new.closes {
             return Err(election_day_error());
         }
+        // The source's `rules` re-applied to the new dates: the profile in force when the new
+        // nominations open, unless the source named one.
+        new.overrides = crate::rules::stored_overrides(&source);
+        let method = crate::rules::method(&source.method)
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("stored method unknown")))?;
+        new.rules = crate::rules::effective(new.opens, &new.overrides, method)?;
         let real_now = OffsetDateTime::now_utc();
         let drill = new.mode == "drill";
         let row = ElectionRow {
@@ -257,7 +266,8 @@ impl Elections {
             nomination_opens_on: new.opens,
             nomination_closes_on: new.closes,
             term_ends_on: new.term_ends_on.or(source.term_ends_on),
-            rules: new.rules,
+            rules: serde_json::to_value(&new.rules).map_err(AppError::internal)?,
+            rule_overrides: serde_json::to_value(&new.overrides).map_err(AppError::internal)?,
             clock_base: drill.then(|| new.clock.unwrap_or(real_now)),
             clock_set_at: drill.then_some(real_now),
             cloned_from: Some(source.id),

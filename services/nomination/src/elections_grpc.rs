@@ -220,7 +220,13 @@ impl ElectionService for Elections {
             )
             .into());
         };
-        let rules = crate::rules::effective(opens, overrides)?;
+        let (Some(overrides), Some(domain_method)) = (overrides, crate::rules::method(method))
+        else {
+            return Err(
+                AppError::bad_request("rules.invalid", "规则参数无效", "Invalid rules").into(),
+            );
+        };
+        let rules = crate::rules::effective(opens, &overrides, domain_method)?;
         let new = NewElection {
             district_id,
             title: c.title,
@@ -232,6 +238,7 @@ impl ElectionService for Elections {
             term_ends_on,
             clock: c.clock,
             rules,
+            overrides,
         };
         Ok(Response::new(election_to_proto(
             &self.create(&caller, new).await?,
@@ -315,7 +322,6 @@ impl ElectionService for Elections {
             )
             .into());
         };
-        let rules = crate::rules::effective(opens, None)?;
         let new = NewElection {
             district_id: uuid::Uuid::nil(),
             title: c.title,
@@ -326,7 +332,9 @@ impl ElectionService for Elections {
             closes,
             term_ends_on: None,
             clock: None,
-            rules,
+            // Decided against the source's method and overrides by the use case.
+            rules: juxuan_domain::RuleProfile::in_force_on(opens),
+            overrides: juxuan_domain::ProfileOverrides::default(),
         };
         Ok(Response::new(election_to_proto(
             &self.clone_election(&caller, id, new, day).await?,

@@ -15,7 +15,10 @@ pub struct ElectionRow {
     pub nomination_opens_on: Date,
     pub nomination_closes_on: Date,
     pub term_ends_on: Option<Date>,
+    /// The effective rule profile (the domain crate's `RuleProfile`).
     pub rules: serde_json::Value,
+    /// The `rules` object as sent.
+    pub rule_overrides: serde_json::Value,
     pub clock_base: Option<OffsetDateTime>,
     pub clock_set_at: Option<OffsetDateTime>,
     pub cloned_from: Option<Uuid>,
@@ -23,7 +26,7 @@ pub struct ElectionRow {
 }
 
 const ELECTION_COLUMNS: &str = "id, district_id, title, kind, mode, method, nomination_opens_on, nomination_closes_on, \
-     term_ends_on, rules, clock_base, clock_set_at, cloned_from, created_at";
+     term_ends_on, rules, rule_overrides, clock_base, clock_set_at, cloned_from, created_at";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ContestRow {
@@ -43,8 +46,8 @@ const CONTEST_COLUMNS: &str = "c.id, c.election_id, c.community_id, c.street_id,
 pub async fn insert_election(conn: &mut PgConnection, row: &ElectionRow) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO nomination.elections (id, district_id, title, kind, mode, method, nomination_opens_on, \
-         nomination_closes_on, term_ends_on, rules, clock_base, clock_set_at, cloned_from, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         nomination_closes_on, term_ends_on, rules, rule_overrides, clock_base, clock_set_at, cloned_from, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(row.id)
     .bind(row.district_id)
@@ -56,6 +59,7 @@ pub async fn insert_election(conn: &mut PgConnection, row: &ElectionRow) -> sqlx
     .bind(row.nomination_closes_on)
     .bind(row.term_ends_on)
     .bind(&row.rules)
+    .bind(&row.rule_overrides)
     .bind(row.clock_base)
     .bind(row.clock_set_at)
     .bind(row.cloned_from)

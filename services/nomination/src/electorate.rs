@@ -5,7 +5,7 @@
 //! the frozen list, whatever the register does afterwards.
 
 use juxuan_platform::audit;
-use juxuan_platform::auth::{Caller, Role};
+use juxuan_platform::auth::Caller;
 use juxuan_platform::error::{Kind, Text, unique_violation};
 use juxuan_platform::{AppError, AppResult};
 use juxuan_proto::nomination::v1::{self as pb, electorate_service_server::ElectorateService};
@@ -20,11 +20,7 @@ use crate::scope::{self, AreaPath};
 use crate::{AUDIT, OUTBOX};
 
 pub const ELECTORATE_PUBLISHED: &str = "juxuan.nomination.v1.ElectoratePublished";
-const KEEPERS: &[Role] = &[
-    Role::DistrictAdmin,
-    Role::StreetOfficer,
-    Role::CommunityOfficer,
-];
+use crate::scope::KEEPERS;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ElectorRow {
@@ -144,6 +140,18 @@ impl Electorate {
                     e.into()
                 }
             })?;
+        // R-ROLL-PUBLISH (after the state check above, so 409 comes before 422): before
+        // election day, and the profile's days before it. A refusal rolls the insert back.
+        let profile = crate::rules::stored(&election)?;
+        let method = crate::rules::method(&election.method)
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("stored method unknown")))?;
+        juxuan_domain::voters::check_electorate_publication(
+            method,
+            now.date(),
+            contest.election_day,
+            &profile,
+        )
+        .map_err(|v| AppError::violations(vec![v]))?;
         let count = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO nomination.electorate_entries (contest_id, voter_id, name, id_masked, gender, household_no, resident_group) \
              SELECT $4, v.id, v.name, v.id_masked, v.gender, v.household_no, g.name {LIVE_ELECTORS}"

@@ -1,4 +1,5 @@
-//! The nomination service: areas now; elections, voter registers and nominations next.
+//! The nomination service: areas, elections and contests, voter registers, electorates and
+//! nominations.
 //!
 //! # Layout
 //! - [`App`]: start-up (`build`) and serving (`run_until_stopped`).
@@ -9,6 +10,8 @@
 //! - [`electorate`]: a contest's electors and their frozen, published list.
 //! - [`register`]: the voter register; [`register_file`]: reading CSV/XLSX registers;
 //!   [`pii`]: keyed hashing of identity numbers; `identity`: what the register keeps of one.
+//! - [`nominations`]: nominations, their eligibility and withdrawal; `nominations_grpc`: the
+//!   `NominationService` adapter.
 //! - [`scope`]: role and area-scope checks.
 //! - [`names`]: parsing of names, codes, ids and pages at the edge.
 //! - [`store`]: SQL of the `nomination` schema.
@@ -24,6 +27,8 @@ mod grpc;
 mod identity;
 mod import;
 pub mod names;
+pub mod nominations;
+mod nominations_grpc;
 pub mod pii;
 pub mod register;
 pub mod register_file;
@@ -42,6 +47,7 @@ use juxuan_platform::shutdown::Shutdown;
 use juxuan_proto::nomination::v1::area_service_server::AreaServiceServer;
 use juxuan_proto::nomination::v1::election_service_server::ElectionServiceServer;
 use juxuan_proto::nomination::v1::electorate_service_server::ElectorateServiceServer;
+use juxuan_proto::nomination::v1::nomination_service_server::NominationServiceServer;
 use juxuan_proto::nomination::v1::register_service_server::RegisterServiceServer;
 
 pub use import::ImportReport;
@@ -131,6 +137,10 @@ impl App {
         routes.add_service(ElectorateServiceServer::new(electorate::Electorate::new(
             pool.clone(),
         )));
+        routes.add_service(NominationServiceServer::new(nominations::Nominations::new(
+            pool.clone(),
+            self.id_hasher.clone(),
+        )));
         routes.add_service(
             RegisterServiceServer::new(register::Register::new(pool, self.id_hasher))
                 .max_decoding_message_size(register::MAX_FILE_BYTES + 1024),
@@ -141,6 +151,9 @@ impl App {
                 &[
                     "juxuan.nomination.v1.AreaService",
                     "juxuan.nomination.v1.ElectionService",
+                    "juxuan.nomination.v1.ElectorateService",
+                    "juxuan.nomination.v1.RegisterService",
+                    "juxuan.nomination.v1.NominationService",
                 ],
                 &AUDIT,
                 shutdown,

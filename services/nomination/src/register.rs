@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 
 use juxuan_platform::audit;
-use juxuan_platform::auth::{AreaLevel, Caller, Role};
+use juxuan_platform::auth::{AreaLevel, Caller};
 use juxuan_platform::error::{FieldError, Kind, Text};
 use juxuan_platform::{AppError, AppResult};
 use sha2::{Digest, Sha256};
@@ -29,11 +29,7 @@ const BATCH: usize = 1000;
 /// Largest register file accepted.
 pub const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
 /// Who keeps a register: the community's officer, its street's, the district admin.
-const KEEPERS: &[Role] = &[
-    Role::DistrictAdmin,
-    Role::StreetOfficer,
-    Role::CommunityOfficer,
-];
+use crate::scope::KEEPERS;
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct ImportReport {

@@ -1,64 +1,87 @@
-//! The rule profile an election runs under: named by `rules.profile`, or the profile in force
-//! on the day nominations open; other keys of `rules` override its parameters. The effective
-//! profile is stored with the election so every later decision can be explained.
+//! The rule profile an election runs under, decided by the domain crate
+//! ([`RuleProfile::resolve`]): named by `rules.profile`, or the profile in force on the day
+//! nominations open; other keys of `rules` override its parameters, each bad one reported
+//! against its field. The effective profile is stored with the election, beside the overrides
+//! as sent (a clone re-applies them to its own dates), so every later decision can be explained.
 
-use juxuan_platform::AppError;
+use juxuan_domain::{ElectionMethod, ProfileOverrides, RuleProfile};
 use juxuan_platform::error::{FieldError, Text};
+use juxuan_platform::{AppError, AppResult};
 use time::Date;
 
-/// `rules` as sent: empty, or a JSON object.
-pub fn parse_overrides(errors: &mut Vec<FieldError>, raw: &str) -> Option<serde_json::Value> {
+use crate::elections_store::ElectionRow;
+
+/// `rules` as sent: empty, or a JSON object of known keys.
+pub fn parse_overrides(errors: &mut Vec<FieldError>, raw: &str) -> Option<ProfileOverrides> {
     if raw.trim().is_empty() {
-        return None;
+        return Some(ProfileOverrides::default());
     }
-    match serde_json::from_str::<serde_json::Value>(raw) {
-        Ok(v @ serde_json::Value::Object(_)) => Some(v),
-        _ => {
+    match serde_json::from_str::<ProfileOverrides>(raw) {
+        Ok(o) => Some(o),
+        Err(e) => {
+            // serde names the offending key or value; the input holds no personal data.
+            let why = e.to_string();
             errors.push(FieldError {
                 field: "rules".into(),
                 code: "rules.invalid".into(),
-                message: Text::new("rules 须为 JSON 对象", "rules must be a JSON object"),
+                message: Text::new(
+                    format!("rules 须为规则参数的 JSON 对象：{why}"),
+                    format!("rules must be a JSON object of rule parameters: {why}"),
+                ),
             });
             None
         }
     }
 }
 
-/// The profile in force on a date.
-pub fn profile_for(opens: Date) -> &'static str {
-    if opens >= time::macros::date!(2026 - 01 - 01) {
-        "cn-2026"
-    } else {
-        "cn-2018-jilin"
-    }
-}
-
-/// The effective profile of a new election.
+/// The effective profile of a new election, or 400 with every bad field of `rules` and a
+/// method the profile does not permit (R-ELECTION).
 pub fn effective(
     opens: Date,
-    overrides: Option<serde_json::Value>,
-) -> Result<serde_json::Value, AppError> {
-    let mut overrides = overrides.unwrap_or_else(|| serde_json::json!({}));
-    let name = match overrides.get("profile") {
-        None => profile_for(opens).to_owned(),
-        Some(serde_json::Value::String(name))
-            if ["cn-2018-jilin", "cn-2026"].contains(&name.as_str()) =>
-        {
-            name.clone()
-        }
-        Some(_) => {
-            return Err(AppError::invalid_field(
-                "rules.profile",
-                "rules.unknown_profile",
-                Text::new(
-                    "未知的规则版本（可选 cn-2018-jilin、cn-2026）",
-                    "Unknown profile (cn-2018-jilin or cn-2026)",
-                ),
-            ));
-        }
-    };
-    if let Some(map) = overrides.as_object_mut() {
-        map.insert("profile".into(), serde_json::Value::String(name));
+    overrides: &ProfileOverrides,
+    method: ElectionMethod,
+) -> AppResult<RuleProfile> {
+    let profile = RuleProfile::resolve(opens, overrides).map_err(|errors| {
+        AppError::invalid_fields(
+            errors
+                .into_iter()
+                .map(|e| FieldError {
+                    field: e.field,
+                    code: e.code.into(),
+                    message: e.message.into(),
+                })
+                .collect(),
+        )
+    })?;
+    if !profile.permits_method(method) {
+        return Err(AppError::invalid_field(
+            "method",
+            "rules.method_not_permitted",
+            Text::new(
+                format!("规则版本 {} 不允许该选举方式", profile.profile),
+                format!("Profile {} does not permit this method", profile.profile),
+            ),
+        ));
     }
-    Ok(overrides)
+    Ok(profile)
+}
+
+/// The method as the domain names it.
+pub fn method(raw: &str) -> Option<ElectionMethod> {
+    serde_json::from_value(serde_json::Value::String(raw.to_owned())).ok()
+}
+
+/// The effective profile stored with an election.
+pub fn stored(election: &ElectionRow) -> AppResult<RuleProfile> {
+    serde_json::from_value(election.rules.clone()).map_err(|e| {
+        AppError::internal(anyhow::anyhow!(
+            "election {} has an unreadable rule profile: {e}",
+            election.id
+        ))
+    })
+}
+
+/// The overrides stored with an election.
+pub fn stored_overrides(election: &ElectionRow) -> ProfileOverrides {
+    serde_json::from_value(election.rule_overrides.clone()).unwrap_or_default()
 }

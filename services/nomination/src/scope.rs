@@ -78,6 +78,14 @@ pub fn may_read(caller: &Caller) -> bool {
     }
 }
 
+/// Who keeps a community's election work (API.md "who does what"): the community's officer,
+/// its street's officer, the district admin.
+pub const KEEPERS: &[Role] = &[
+    Role::DistrictAdmin,
+    Role::StreetOfficer,
+    Role::CommunityOfficer,
+];
+
 /// 403 unless the caller may read the area.
 pub fn require_read(caller: &Caller, area: &AreaPath) -> Result<(), AppError> {
     if may_read(caller) && contains(caller, area) {

@@ -9,6 +9,7 @@ pub mod elections;
 pub mod extract;
 pub mod idempotency;
 pub mod identity;
+pub mod nominations;
 pub mod openapi;
 pub mod register;
 pub mod users;
@@ -27,6 +28,7 @@ use juxuan_platform::grpc::Outgoing;
 use juxuan_proto::nomination::v1::area_service_client::AreaServiceClient;
 use juxuan_proto::nomination::v1::election_service_client::ElectionServiceClient;
 use juxuan_proto::nomination::v1::electorate_service_client::ElectorateServiceClient;
+use juxuan_proto::nomination::v1::nomination_service_client::NominationServiceClient;
 use juxuan_proto::nomination::v1::register_service_client::RegisterServiceClient;
 use redis::aio::ConnectionManager;
 use serde::Serialize;
@@ -42,6 +44,7 @@ pub type AreaClient = AreaServiceClient<InterceptedService<Channel, Outgoing>>;
 pub type ElectionClient = ElectionServiceClient<InterceptedService<Channel, Outgoing>>;
 pub type ElectorateClient = ElectorateServiceClient<InterceptedService<Channel, Outgoing>>;
 pub type RegisterClient = RegisterServiceClient<InterceptedService<Channel, Outgoing>>;
+pub type NominationClient = NominationServiceClient<InterceptedService<Channel, Outgoing>>;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -55,6 +58,7 @@ pub struct AppState {
     pub elections: ElectionClient,
     pub register: RegisterClient,
     pub electorate: ElectorateClient,
+    pub nominations: NominationClient,
     pub settings: Arc<crate::Settings>,
 }
 
@@ -182,6 +186,14 @@ pub fn router(state: AppState, ready: Readiness) -> Router {
         .route(
             "/api/v1/communities/{id}/voters:import",
             post(register::import_voters).layer(DefaultBodyLimit::max(register::MAX_FILE)),
+        )
+        .route(
+            "/api/v1/contests/{id}/nominations",
+            post(nominations::submit).get(nominations::list),
+        )
+        .route(
+            "/api/v1/nominations/{id}",
+            get(nominations::get).post(nominations::action),
         )
         .route("/api/v1/openapi.json", get(openapi::document))
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency))

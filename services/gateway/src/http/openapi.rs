@@ -6,7 +6,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{areas, elections, identity, register, users};
+use super::{areas, elections, identity, nominations, register, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,10 +21,11 @@ use super::{areas, elections, identity, register, users};
         elections::advance_clock, elections::create_contest, elections::list_contests, elections::get_contest,
         elections::electorate, elections::publish_electorate,
         register::add_voter, register::import_voters, register::list_voters,
+        nominations::submit, nominations::list, nominations::get, nominations::action,
     ),
     components(schemas(super::Problem, super::ProblemField)),
     modifiers(&BearerAuth),
-    tags((name = "identity", description = "Tokens, accounts, clients"), (name = "areas", description = "Districts, streets, communities, resident groups"), (name = "elections", description = "Elections, contests, drill clocks"), (name = "register", description = "Voter registers")),
+    tags((name = "identity", description = "Tokens, accounts, clients"), (name = "areas", description = "Districts, streets, communities, resident groups"), (name = "elections", description = "Elections, contests, drill clocks"), (name = "register", description = "Voter registers"), (name = "nominations", description = "Nominations and the nominees' eligibility")),
 )]
 pub struct ApiDoc;
 
