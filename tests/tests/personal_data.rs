@@ -95,8 +95,60 @@ async fn no_response_log_line_event_or_row_holds_a_full_identity_number() {
             .to_string(),
     );
 
+    // Nominations: the registered nominee by number, an outsider by number, a bad number.
+    let outsider = identity_number("19850505", 7, true);
+    let bad = format!("{}0", &outsider[..17]);
+    let mut nomination_ids = Vec::new();
+    for (name, number) in [
+        ("某人", ids[0].clone()),
+        ("外人", outsider.clone()),
+        ("错号", bad),
+    ] {
+        let body = json!({"position": "member", "method": "self", "nominator_ids": [],
+            "nominee": {"name": name, "id_number": number, "education": "bachelor",
+                        "community_work_months": 30, "resides_in_community": true}});
+        let (_, body) = stack
+            .post(
+                &format!("/api/v1/contests/{contest}/nominations"),
+                Some(&a.admin),
+                &body,
+            )
+            .await;
+        if let Some(id) = body["id"].as_str() {
+            nomination_ids.push(id.to_owned());
+        }
+        seen.push(body.to_string());
+    }
+    assert_eq!(
+        nomination_ids.len(),
+        1,
+        "the registered voter's self-nomination: {seen:?}"
+    );
+    for id in &nomination_ids {
+        seen.push(
+            stack
+                .get(&format!("/api/v1/nominations/{id}"), Some(&a.admin))
+                .await
+                .1
+                .to_string(),
+        );
+    }
+    seen.push(
+        stack
+            .get(
+                &format!("/api/v1/contests/{contest}/nominations"),
+                Some(&a.admin),
+            )
+            .await
+            .1
+            .to_string(),
+    );
+    let mut ids = ids;
+    ids.push(outsider);
+
     let rows: Vec<String> = sqlx::query_scalar(
         "SELECT v::text FROM nomination.voters v \
+         UNION ALL SELECT n::text FROM nomination.nominations n \
          UNION ALL SELECT e::text FROM nomination.electorate_entries e \
          UNION ALL SELECT l::text FROM nomination.audit_log l \
          UNION ALL SELECT encode(o.payload, 'escape') FROM nomination.outbox o",
