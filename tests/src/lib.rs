@@ -6,6 +6,7 @@
 //! - [`spans`]: the in-memory span exporter every test process installs, for trace tests.
 //! - [`prometheus`]: a checker of the Prometheus text format.
 
+pub mod fixtures;
 pub mod prometheus;
 
 use std::collections::HashMap;
@@ -116,10 +117,13 @@ impl Stack {
         admin_addrs.push(("nomination", nomination.admin_addr()));
         tasks.push(tokio::spawn(nomination.run_until_stopped(stop.clone())));
 
-        let review =
-            juxuan_review::App::build(&juxuan_review::settings(common(&[])).expect("settings"))
-                .await
-                .expect("review starts");
+        let nomination_url = format!("http://{}", grpc_addrs[0].1);
+        let review = juxuan_review::App::build(
+            &juxuan_review::settings(common(&[("JUXUAN_NOMINATION_URL", nomination_url)]))
+                .expect("settings"),
+        )
+        .await
+        .expect("review starts");
         grpc_addrs.push(("review", review.grpc_addr()));
         admin_addrs.push(("review", review.admin_addr()));
         tasks.push(tokio::spawn(review.run_until_stopped(stop.clone())));

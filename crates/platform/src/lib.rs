@@ -8,7 +8,8 @@
 //! - [`http`]: request span, trace headers and metrics middleware for axum.
 //! - [`db`]: the Postgres pool and schema-per-service migrations.
 //! - [`redis`]: the Redis connection manager.
-//! - [`auth`]: token claims, roles, area scope, verification.
+//! - [`auth`]: token claims, roles, verification.
+//! - [`scope`]: which caller may read or change which area (district ⊃ street ⊃ community).
 //! - [`grpc`]: server layer (trace, auth, metrics), health, reflection, clients.
 //! - [`error`]: the use-case error, mapped to gRPC statuses and RFC 9457 problems.
 //! - [`events`]: transactional outbox, relay to Redis Streams, consumers.
@@ -28,6 +29,7 @@ pub mod grpc;
 pub mod http;
 pub mod metrics;
 pub mod redis;
+pub mod scope;
 pub mod service;
 pub mod shutdown;
 pub mod telemetry;

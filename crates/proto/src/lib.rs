@@ -4,6 +4,7 @@
 //! - [`common::v1`]: area levels and paths, paging.
 //! - [`nomination::v1`]: the area service and its events (elections, registers and
 //!   nominations arrive later).
+//! - [`review::v1`]: qualification review and candidate lists, and their events.
 //! - [`platform::v1`]: messages used by the platform's own tests.
 //! - [`FILE_DESCRIPTOR_SET`]: every file, for gRPC reflection.
 
@@ -20,6 +21,12 @@ pub mod common {
 pub mod nomination {
     pub mod v1 {
         tonic::include_proto!("juxuan.nomination.v1");
+    }
+}
+
+pub mod review {
+    pub mod v1 {
+        tonic::include_proto!("juxuan.review.v1");
     }
 }
 

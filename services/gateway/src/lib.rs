@@ -91,6 +91,11 @@ impl App {
         let elections = ElectionServiceClient::with_interceptor(nomination.clone(), Outgoing);
         let electorate = ElectorateServiceClient::with_interceptor(nomination.clone(), Outgoing);
         let nominations = NominationServiceClient::with_interceptor(nomination.clone(), Outgoing);
+        let review =
+            juxuan_proto::review::v1::review_service_client::ReviewServiceClient::with_interceptor(
+                channel(&settings.review_url)?,
+                Outgoing,
+            );
         let register = RegisterServiceClient::with_interceptor(nomination, Outgoing)
             .max_encoding_message_size(http::register::MAX_FILE + 1024);
         let bootstrapped = Arc::new(AtomicBool::new(false));
@@ -130,6 +135,7 @@ impl App {
             register,
             electorate,
             nominations,
+            review,
             settings: Arc::new(settings),
         };
         Ok(Self {

@@ -12,6 +12,7 @@ pub mod identity;
 pub mod nominations;
 pub mod openapi;
 pub mod register;
+pub mod review;
 pub mod users;
 
 use std::sync::Arc;
@@ -45,6 +46,9 @@ pub type ElectionClient = ElectionServiceClient<InterceptedService<Channel, Outg
 pub type ElectorateClient = ElectorateServiceClient<InterceptedService<Channel, Outgoing>>;
 pub type RegisterClient = RegisterServiceClient<InterceptedService<Channel, Outgoing>>;
 pub type NominationClient = NominationServiceClient<InterceptedService<Channel, Outgoing>>;
+pub type ReviewClient = juxuan_proto::review::v1::review_service_client::ReviewServiceClient<
+    InterceptedService<Channel, Outgoing>,
+>;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -59,6 +63,7 @@ pub struct AppState {
     pub register: RegisterClient,
     pub electorate: ElectorateClient,
     pub nominations: NominationClient,
+    pub review: ReviewClient,
     pub settings: Arc<crate::Settings>,
 }
 
@@ -194,6 +199,16 @@ pub fn router(state: AppState, ready: Readiness) -> Router {
         .route(
             "/api/v1/nominations/{id}",
             get(nominations::get).post(nominations::action),
+        )
+        .route(
+            "/api/v1/nominations/{id}/decisions",
+            post(review::decide).get(review::decisions),
+        )
+        .route("/api/v1/review-queue", get(review::queue))
+        .route("/api/v1/contests/{id}/candidates", get(review::candidates))
+        .route(
+            "/api/v1/contests/{id}/candidates:publish",
+            post(review::publish),
         )
         .route("/api/v1/openapi.json", get(openapi::document))
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency))

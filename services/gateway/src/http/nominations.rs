@@ -267,7 +267,16 @@ pub async fn get(
     .await
     .map_err(status)?
     .into_inner();
-    Ok(Json(n.into()))
+    let case = super::review::case_of(&state, &caller.token, &n.id).await;
+    let mut shown: Nomination = n.into();
+    // The review service owns the stage and the status under review (approved, rejected, …).
+    if let Some(case) = case
+        && shown.status != "withdrawn"
+    {
+        shown.status = case.status;
+        shown.review_stage = Some(case.review_stage).filter(|s| !s.is_empty());
+    }
+    Ok(Json(shown))
 }
 
 /// `POST /api/v1/nominations/{id}:withdraw` `{"reason"}`.

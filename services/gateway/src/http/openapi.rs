@@ -6,7 +6,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{areas, elections, identity, nominations, register, users};
+use super::{areas, elections, identity, nominations, register, review, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,10 +22,11 @@ use super::{areas, elections, identity, nominations, register, users};
         elections::electorate, elections::publish_electorate,
         register::add_voter, register::import_voters, register::list_voters,
         nominations::submit, nominations::list, nominations::get, nominations::action,
+        review::queue, review::decide, review::decisions, review::candidates, review::publish,
     ),
     components(schemas(super::Problem, super::ProblemField)),
     modifiers(&BearerAuth),
-    tags((name = "identity", description = "Tokens, accounts, clients"), (name = "areas", description = "Districts, streets, communities, resident groups"), (name = "elections", description = "Elections, contests, drill clocks"), (name = "register", description = "Voter registers"), (name = "nominations", description = "Nominations and the nominees' eligibility")),
+    tags((name = "identity", description = "Tokens, accounts, clients"), (name = "areas", description = "Districts, streets, communities, resident groups"), (name = "elections", description = "Elections, contests, drill clocks"), (name = "register", description = "Voter registers"), (name = "nominations", description = "Nominations and the nominees' eligibility"), (name = "review", description = "Qualification review and official candidate lists")),
 )]
 pub struct ApiDoc;
 

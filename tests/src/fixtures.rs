@@ -1,0 +1,209 @@
+//! A community ready for nominations and review, shared by the test files.
+
+use std::collections::HashMap;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::{Areas, Stack, identity_number};
+
+/// A drill by-election under `cn-2018-jilin` (nominations 2024-05-14..=17, clock 2024-05-15
+/// 09:00), one contest in the community (election day 2024-05-24: a director and two members),
+/// a register of twelve adults, and the community's officer.
+pub struct Setup {
+    pub stack: Stack,
+    pub a: Areas,
+    pub officer: String,
+    pub election: String,
+    pub contest: String,
+    /// Voter ids by name.
+    pub voters: HashMap<String, String>,
+}
+
+/// (name, birth date, household representative, residents' representative)
+pub const REGISTER: &[(&str, &str, bool, bool)] = &[
+    ("甲一", "19800101", true, true),
+    ("甲二", "19800102", true, true),
+    ("甲三", "19800103", true, false),
+    ("甲四", "19800104", true, false),
+    ("甲五", "19800105", true, false),
+    ("甲六", "19800106", false, false),
+    ("甲七", "19800107", false, false),
+    ("甲八", "19800108", false, false),
+    ("甲九", "19800109", false, false),
+    ("甲十", "19800110", false, false),
+    // R-ELIG-AGE (周岁): the last day of 55 on election day, and the 56th birthday.
+    ("五十五", "19680525", false, false),
+    ("五十六", "19680524", false, false),
+    // R-VOTER-AGE: 18 the day after election day; not a voter yet.
+    ("少年", "20060525", false, false),
+];
+
+pub fn id_of(birth: &str, seq: u32) -> String {
+    identity_number(birth, seq, seq % 2 == 1)
+}
+
+impl Setup {
+    pub async fn start() -> Setup {
+        Self::start_with(json!(null)).await
+    }
+
+    pub async fn start_with(rules: Value) -> Setup {
+        let stack = Stack::start().await;
+        let a = stack.areas().await;
+        let mut csv = String::from("name,id_number,household_rep,resident_rep\n");
+        for (i, (name, birth, household, rep)) in REGISTER.iter().enumerate() {
+            let seq = u32::try_from(i).expect("small") + 1;
+            csv.push_str(&format!("{name},{},{household},{rep}\n", id_of(birth, seq)));
+        }
+        let r = stack
+            .http
+            .post(stack.url(&format!(
+                "/api/v1/communities/{}/voters:import",
+                a.community
+            )))
+            .bearer_auth(&a.admin)
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .await
+            .expect("import");
+        let (status, report) = crate::decode(r).await;
+        assert_eq!(
+            (status, &report["rejected"]),
+            (StatusCode::OK, &json!([])),
+            "{report}"
+        );
+        let (_, list) = stack
+            .get(
+                &format!("/api/v1/communities/{}/voters?limit=500", a.community),
+                Some(&a.admin),
+            )
+            .await;
+        let voters = list["items"]
+            .as_array()
+            .expect("voters")
+            .iter()
+            .map(|v| {
+                (
+                    v["name"].as_str().expect("name").to_owned(),
+                    v["id"].as_str().expect("id").to_owned(),
+                )
+            })
+            .collect();
+        let mut election = json!({
+            "district_id": a.district, "title": "城南街道补选", "kind": "by_election", "mode": "drill",
+            "method": "all_voters", "nomination_opens_on": "2024-05-14", "nomination_closes_on": "2024-05-17",
+            "clock": "2024-05-15T09:00:00+08:00",
+        });
+        if !rules.is_null() {
+            election["rules"] = rules;
+        }
+        let election = stack.create("/api/v1/elections", &a.admin, election).await;
+        let contest = stack
+            .create(
+                &format!("/api/v1/elections/{election}/contests"),
+                &a.admin,
+                json!({"community_id": a.community, "election_day": "2024-05-24",
+                       "positions": [{"position": "director", "seats": 1}, {"position": "member", "seats": 2}]}),
+            )
+            .await;
+        let officer = stack
+            .officer(
+                &a.admin,
+                "nanling.officer",
+                "community_officer",
+                &a.community,
+            )
+            .await;
+        Setup {
+            stack,
+            a,
+            officer,
+            election,
+            contest,
+            voters,
+        }
+    }
+
+    pub fn voter(&self, name: &str) -> String {
+        self.voters
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no voter {name}"))
+    }
+
+    pub fn ten(&self) -> Vec<String> {
+        [
+            "甲一", "甲二", "甲三", "甲四", "甲五", "甲六", "甲七", "甲八", "甲九", "甲十",
+        ]
+        .iter()
+        .map(|n| self.voter(n))
+        .collect()
+    }
+
+    pub async fn nominate(&self, token: &str, body: &Value) -> (StatusCode, Value) {
+        self.stack
+            .post(
+                &format!("/api/v1/contests/{}/nominations", self.contest),
+                Some(token),
+                body,
+            )
+            .await
+    }
+
+    pub async fn advance(&self, to: &str) {
+        let (status, body) = self
+            .stack
+            .post(
+                &format!("/api/v1/elections/{}/clock:advance", self.election),
+                Some(&self.a.admin),
+                &json!({"to": to}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
+    pub async fn outbox(&self, event: &str) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM nomination.outbox WHERE event_type = $1")
+            .bind(format!("juxuan.nomination.v1.{event}"))
+            .fetch_one(&self.stack.pool)
+            .await
+            .expect("outbox")
+    }
+}
+
+/// A qualified nominee registered here.
+pub fn particulars() -> Value {
+    json!({"education": "bachelor", "full_time_degree": true, "social_work_qualification": "none",
+           "community_work_months": 30, "resides_in_community": true, "party_member": true,
+           "disqualifications": []})
+}
+
+pub fn joint(position: &str, nominators: &[String], nominee: Value) -> Value {
+    json!({"position": position, "method": "joint_voters", "nominator_ids": nominators, "nominee": nominee})
+}
+
+pub fn registered(voter_id: &str) -> Value {
+    let mut n = particulars();
+    n["voter_id"] = json!(voter_id);
+    n
+}
+
+pub fn codes(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .filter_map(|e| e["code"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub fn check<'a>(nomination: &'a Value, rule: &str) -> &'a Value {
+    nomination["eligibility"]["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["rule"] == rule))
+        .unwrap_or_else(|| panic!("no {rule} check in {nomination}"))
+}
