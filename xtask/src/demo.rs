@@ -8,7 +8,7 @@ use ureq::Agent;
 
 use crate::{Res, check_interrupted, interrupted};
 
-const DEMO_PASSWORD: &str = "demo-password";
+pub(crate) const DEMO_PASSWORD: &str = "demo-password";
 const STREET: (&str, &str) = ("城南街道", "chengnan");
 const COMMUNITIES: [(&str, &str); 5] = [
     ("南岭社区", "nanling"),
@@ -67,6 +67,18 @@ impl Api {
             base: base.trim_end_matches('/').to_string(),
             token: None,
         }
+    }
+
+    /// A client logged in as `username` (password grant).
+    pub(crate) fn login(base: &str, username: &str, password: &str) -> Res<Api> {
+        let mut api = Api::new(base, Duration::from_secs(30));
+        let body = json!({"grant_type": "password", "username": username, "password": password});
+        let (status, token) = api.post("/api/v1/auth/token", &body)?;
+        match token["access_token"].as_str() {
+            Some(t) if status == 200 => api.token = Some(t.to_owned()),
+            _ => return Err(unexpected(&format!("login of {username}"), status, &token)),
+        }
+        Ok(api)
     }
 
     fn url(&self, path: &str) -> String {
@@ -286,7 +298,7 @@ fn seed(base_url: &str, admin_password: &str) -> Res<Vec<DemoUser>> {
         "纪工委监督".into(),
         district_id.clone(),
     ));
-    crate::demo_election::seed(&api, &district_id, &communities)?;
+    let contests = crate::demo_election::seed(&api, &district_id, &communities)?;
 
     let mut created = Vec::new();
     for (username, role, display_name, area_id) in users {
@@ -316,6 +328,14 @@ fn seed(base_url: &str, admin_password: &str) -> Res<Vec<DemoUser>> {
             display_name,
         });
     }
+    let contests: Vec<(String, String, String)> = contests
+        .into_iter()
+        .filter_map(|(name, contest_id)| {
+            let code = COMMUNITIES.iter().find(|(n, _)| *n == name)?.1;
+            Some((name, format!("{code}.officer"), contest_id))
+        })
+        .collect();
+    crate::demo_election::review(base_url, &format!("{street_code}.officer"), &contests)?;
     Ok(created)
 }
 

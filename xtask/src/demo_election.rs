@@ -2,12 +2,15 @@
 //! elect one member, 东苑 its director; DOMAIN.md R-ELECTION), by residents' representatives,
 //! nominations 14–17 May 2024, election day 28 May 2024, with resident groups and synthetic
 //! registers, and two nominees per contest (差额: one more than the seat), each nominated jointly
-//! by two residents' representatives. Idempotent: an election of the same title is reused.
+//! by two residents' representatives, approved in all three reviews, with the official
+//! candidate lists published. Idempotent: an election of the same title is reused.
 
 use serde_json::{Value, json};
 
 use crate::Res;
-use crate::demo::{Api, unexpected};
+use std::time::{Duration, Instant};
+
+use crate::demo::{Api, DEMO_PASSWORD, unexpected};
 
 const TITLE: &str = "城南街道社区居民委员会补选（演练）";
 const ELECTION_DAY: &str = "2024-05-28";
@@ -78,11 +81,18 @@ fn existing_election(api: &Api, district_id: &str) -> Res<Option<String>> {
         .and_then(|e| e["id"].as_str().map(str::to_owned)))
 }
 
-pub fn seed(api: &Api, district_id: &str, communities: &[(&str, String)]) -> Res<()> {
+/// Seeds the by-election; returns each new contest as (community name, contest id), none
+/// when the election exists already.
+pub fn seed(
+    api: &Api,
+    district_id: &str,
+    communities: &[(&str, String)],
+) -> Res<Vec<(String, String)>> {
     if existing_election(api, district_id)?.is_some() {
         say!("xtask: the demo by-election exists already");
-        return Ok(());
+        return Ok(Vec::new());
     }
+    let mut contests = Vec::new();
     for (index, (name, community_id)) in communities.iter().enumerate() {
         for group in GROUPS {
             let (status, body) = api.post(
@@ -134,6 +144,7 @@ pub fn seed(api: &Api, district_id: &str, communities: &[(&str, String)]) -> Res
             return Err(unexpected(&format!("contest of {name}"), status, &contest));
         }
         let contest_id = contest["id"].as_str().unwrap_or_default();
+        contests.push(((*name).to_owned(), contest_id.to_owned()));
         let (status, published) = api.post(
             &format!("/api/v1/contests/{contest_id}/electorate:publish"),
             &Value::Null,
@@ -152,6 +163,86 @@ pub fn seed(api: &Api, district_id: &str, communities: &[(&str, String)]) -> Res
         );
     }
     say!("xtask: demo by-election {election_id} (drill, clock 2024-05-14 09:00)");
+    Ok(contests)
+}
+
+/// Carries every nomination of each contest through the three reviews (the community's
+/// officer, the street's, the district reviewer) and publishes the official candidate lists.
+/// `contests`: (community name, its officer's username, contest id).
+pub fn review(
+    base_url: &str,
+    street_officer: &str,
+    contests: &[(String, String, String)],
+) -> Res<()> {
+    if contests.is_empty() {
+        return Ok(());
+    }
+    let street = Api::login(base_url, street_officer, DEMO_PASSWORD)?;
+    let district = Api::login(base_url, "district.reviewer", DEMO_PASSWORD)?;
+    for (name, officer, contest_id) in contests {
+        let community = Api::login(base_url, officer, DEMO_PASSWORD)?;
+        let (status, list) =
+            community.get(&format!("/api/v1/contests/{contest_id}/nominations"))?;
+        if status != 200 {
+            return Err(unexpected(&format!("nominations of {name}"), status, &list));
+        }
+        let ids: Vec<String> = list["items"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|n| n["id"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for id in &ids {
+            // The review case opens from the nomination's event, a moment after it.
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while community
+                .get(&format!("/api/v1/nominations/{id}/decisions"))?
+                .0
+                != 200
+            {
+                if Instant::now() > deadline {
+                    return Err(format!("the review case of nomination {id} did not open"));
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            for (api, stage) in [
+                (&community, "community"),
+                (&street, "street"),
+                (&district, "district"),
+            ] {
+                let (status, body) = api.post(
+                    &format!("/api/v1/nominations/{id}/decisions"),
+                    &json!({"stage": stage, "decision": "approve"}),
+                )?;
+                if status != 201 {
+                    return Err(unexpected(
+                        &format!("{stage} review in {name}"),
+                        status,
+                        &body,
+                    ));
+                }
+            }
+        }
+        let (status, published) = community.post(
+            &format!("/api/v1/contests/{contest_id}/candidates:publish"),
+            &Value::Null,
+        )?;
+        if status != 201 {
+            return Err(unexpected(
+                &format!("candidate list of {name}"),
+                status,
+                &published,
+            ));
+        }
+        say!(
+            "xtask: {name}: {} nominations approved in three reviews, list published ({})",
+            ids.len(),
+            published["ballot_fingerprint"].as_str().unwrap_or_default()
+        );
+    }
     Ok(())
 }
 
