@@ -269,6 +269,9 @@ pub struct Consumer {
 }
 
 impl Consumer {
+    /// `redis` must be a connection of the consumer's own: its blocking reads (`XREADGROUP
+    /// BLOCK`) hold a multiplexed connection, and every command sharing it (token revocation
+    /// checks, turnout counters, …) would wait behind them.
     pub fn new(
         pool: PgPool,
         redis: ConnectionManager,

@@ -78,16 +78,25 @@ pub struct App {
     base: Base,
     elections: ElectionClient,
     consumer_name: String,
+    /// The consumer's own Redis connection (its blocking reads would stall shared ones).
+    consumer_redis: redis::aio::ConnectionManager,
 }
 
 impl App {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let elections =
             ElectionServiceClient::with_interceptor(channel(&settings.nomination_url)?, Outgoing);
+        let base = Base::start(SERVICE, &settings.service, &MIGRATIONS).await?;
+        let consumer_redis = juxuan_platform::redis::connect(
+            &settings.service.common.redis_url,
+            std::time::Duration::from_secs(30),
+        )
+        .await?;
         Ok(Self {
-            base: Base::start(SERVICE, &settings.service, &MIGRATIONS).await?,
+            base,
             elections,
             consumer_name: settings.consumer_name.clone(),
+            consumer_redis,
         })
     }
 
@@ -118,7 +127,7 @@ impl App {
 
     pub async fn run_until_stopped(self, shutdown: Shutdown) -> anyhow::Result<()> {
         let pool = self.base.pool.clone();
-        let consumer = Self::consumer(pool.clone(), self.base.redis.clone(), &self.consumer_name)
+        let consumer = Self::consumer(pool.clone(), self.consumer_redis, &self.consumer_name)
             .spawn(shutdown.clone());
         let mut routes = tonic::service::RoutesBuilder::default();
         routes.add_service(ReviewServiceServer::new(review::Review::new(

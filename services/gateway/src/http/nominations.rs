@@ -29,9 +29,10 @@ pub struct Nomination {
     /// and the particulars as submitted. Never the full identity number.
     #[schema(value_type = Object)]
     pub nominee: Value,
-    /// `submitted` or `withdrawn`.
+    /// `submitted`, `in_review`, `approved` (an official candidate), `rejected` or `withdrawn`;
+    /// from the review service where it has the case.
     pub status: String,
-    /// `community`, `street` or `district` while under review; null once withdrawn.
+    /// `community`, `street` or `district` while under review; null once ended.
     pub review_stage: Option<String>,
     /// `{"eligible", "checks": [{"rule", "outcome": "pass"|"relaxed"|"fail", "detail",
     /// "relaxed_by"?, "steps_down_on"?}]}`; `detail` in the request's language.
