@@ -288,6 +288,50 @@ async fn r_rev_order_three_reviews_make_official_candidates_and_the_list_freezes
     assert_eq!(status, StatusCode::OK);
     assert_eq!(shown, list);
 
+    // The nomination service learns of the publication and of the rejection from the events.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, contest) = s
+            .stack
+            .get(
+                &format!("/api/v1/contests/{}", s.contest),
+                Some(&r.observer),
+            )
+            .await;
+        let (_, listed) = s
+            .stack
+            .get(
+                &format!("/api/v1/contests/{}/nominations?status=rejected", s.contest),
+                Some(&r.observer),
+            )
+            .await;
+        if contest["status"] == "published" && listed["items"].as_array().map(Vec::len) == Some(1) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{contest} {listed}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // R-NOM-DUP: a rejected nomination no longer stands, and cannot be withdrawn.
+    let (status, problem) = s
+        .stack
+        .post(
+            &format!("/api/v1/nominations/{ineligible}:withdraw"),
+            Some(&s.officer),
+            &json!({"reason": "撤回"}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("nomination.not_standing"))
+    );
+    let (status, again) = s
+        .nominate(
+            &s.officer,
+            &joint("member", &s.ten(), registered(&s.voter("五十六"))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+
     let decided: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM review.outbox WHERE event_type = 'juxuan.review.v1.ReviewDecided'",
     )

@@ -12,15 +12,20 @@ use crate::auth::Verifier;
 use crate::config::{CommonSettings, ConfigError, Env};
 use crate::db::SchemaMigrations;
 
-/// Settings of a gRPC service: the common ones and its gRPC address.
+/// Settings of a gRPC service: the common ones, its gRPC address, and its name in event
+/// consumer groups.
 #[derive(Debug, Clone)]
 pub struct ServiceSettings {
     pub common: CommonSettings,
     pub grpc_addr: SocketAddr,
+    /// `JUXUAN_CONSUMER_NAME`, else the host name (a pod's name on Kubernetes): stable across
+    /// restarts, so a restarted instance resumes its own pending events first.
+    pub consumer_name: String,
 }
 
 impl ServiceSettings {
-    /// Reads `JUXUAN_GRPC_ADDR`, `JUXUAN_ADMIN_ADDR` and the common variables.
+    /// Reads `JUXUAN_GRPC_ADDR`, `JUXUAN_ADMIN_ADDR`, `JUXUAN_CONSUMER_NAME` and the common
+    /// variables.
     pub fn read(
         env: Env<'_>,
         default_grpc: &str,
@@ -44,6 +49,11 @@ impl ServiceSettings {
                 .parse()
                 .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))),
         );
+        let consumer_name = env
+            .optional::<String>("JUXUAN_CONSUMER_NAME")
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "instance-1".to_owned());
         let environment = common
             .as_ref()
             .map_or(crate::config::Environment::Production, |c| c.environment);
@@ -53,6 +63,7 @@ impl ServiceSettings {
                 Self {
                     common: common?,
                     grpc_addr,
+                    consumer_name,
                 },
                 extra?,
             ))

@@ -67,10 +67,14 @@ pub fn clock_of(row: &ElectionRow) -> Clock {
     }
 }
 
-/// R-ELECTION: a contest's status from the facts known here. Later stages (published,
-/// polling, counted, announced, failed) come from the review and ballot services' facts.
-pub fn contest_status(today: Date, election: &ElectionRow) -> &'static str {
-    if today <= election.nomination_closes_on {
+/// R-ELECTION: a contest's status from the facts known here: `published` once the review
+/// service has published its candidate list (its event), else `nominating` up to the last day
+/// of the window and `reviewing` after. Later stages (polling, counted, announced, failed) will
+/// come from the ballot service's facts.
+pub fn contest_status(today: Date, election: &ElectionRow, contest: &ContestRow) -> &'static str {
+    if contest.candidates_published_at.is_some() {
+        "published"
+    } else if today <= election.nomination_closes_on {
         "nominating"
     } else {
         "reviewing"
@@ -290,6 +294,7 @@ impl Elections {
                     id: Uuid::now_v7(),
                     election_id: row.id,
                     election_day,
+                    candidates_published_at: None,
                     ..old.clone()
                 };
                 self.insert_contest(&mut tx, caller, &row, &contest, &positions)
@@ -385,6 +390,7 @@ impl Elections {
             district_id: community.district_id,
             election_day: new.election_day,
             community_name: community.name,
+            candidates_published_at: None,
         };
         let mut tx = self.pool.begin().await?;
         self.insert_contest(&mut tx, caller, &election, &row, &new.positions)
@@ -392,7 +398,7 @@ impl Elections {
         tx.commit().await?;
         let today = clock_of(&election).today(OffsetDateTime::now_utc());
         Ok(ContestView {
-            status: contest_status(today, &election),
+            status: contest_status(today, &election, &row),
             row,
             positions: new.positions,
         })
@@ -414,7 +420,7 @@ impl Elections {
                     .filter(|(c, _, _)| *c == row.id)
                     .map(|(_, p, s)| (p.clone(), *s))
                     .collect(),
-                status: contest_status(today, election),
+                status: contest_status(today, election, &row),
                 row,
             })
             .collect())

@@ -37,10 +37,12 @@ pub struct ContestRow {
     pub district_id: Uuid,
     pub election_day: Date,
     pub community_name: String,
+    /// When the review service published the contest's candidate list (its event).
+    pub candidates_published_at: Option<OffsetDateTime>,
 }
 
 const CONTEST_COLUMNS: &str = "c.id, c.election_id, c.community_id, c.street_id, c.district_id, c.election_day, \
-     m.name AS community_name";
+     m.name AS community_name, c.candidates_published_at";
 
 #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn insert_election(conn: &mut PgConnection, row: &ElectionRow) -> sqlx::Result<()> {

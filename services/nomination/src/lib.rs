@@ -12,6 +12,7 @@
 //!   [`pii`]: keyed hashing of identity numbers; `identity`: what the register keeps of one.
 //! - [`nominations`]: nominations, their eligibility and withdrawal; `nominations_grpc`: the
 //!   `NominationService` adapter.
+//! - [`review_facts`]: the review service's events (published lists, rejections).
 //! - [`scope`]: role and area-scope checks.
 //! - [`names`]: parsing of names, codes, ids and pages at the edge.
 //! - [`store`]: SQL of the `nomination` schema.
@@ -34,6 +35,7 @@ pub mod register;
 pub mod register_file;
 mod register_grpc;
 pub mod register_store;
+pub mod review_facts;
 pub mod rules;
 pub mod scope;
 pub mod store;
@@ -106,13 +108,27 @@ pub fn settings(env: Env<'_>) -> Result<Settings, juxuan_platform::config::Confi
 pub struct App {
     base: Base,
     id_hasher: pii::IdHasher,
+    consumer_name: String,
+    /// The consumer's own Redis connection (its blocking reads would stall shared ones).
+    consumer_redis: redis::aio::ConnectionManager,
 }
+
+/// The consumer group reading the review service's events.
+pub const CONSUMER_GROUP: &str = "nomination";
 
 impl App {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let base = Base::start(SERVICE, &settings.service, &MIGRATIONS).await?;
+        let consumer_redis = juxuan_platform::redis::connect(
+            &settings.service.common.redis_url,
+            std::time::Duration::from_secs(30),
+        )
+        .await?;
         Ok(Self {
-            base: Base::start(SERVICE, &settings.service, &MIGRATIONS).await?,
+            base,
             id_hasher: settings.id_hasher.clone(),
+            consumer_name: settings.service.consumer_name.clone(),
+            consumer_redis,
         })
     }
 
@@ -125,8 +141,18 @@ impl App {
     }
 
     pub async fn run_until_stopped(self, shutdown: Shutdown) -> anyhow::Result<()> {
-        let mut routes = tonic::service::RoutesBuilder::default();
         let pool = self.base.pool.clone();
+        let consumer = juxuan_platform::events::Consumer::new(
+            pool.clone(),
+            self.consumer_redis,
+            SCHEMA,
+            juxuan_platform::events::stream_name("review"),
+            CONSUMER_GROUP,
+            &self.consumer_name,
+            std::sync::Arc::new(review_facts::ReviewFacts),
+        )
+        .spawn(shutdown.clone());
+        let mut routes = tonic::service::RoutesBuilder::default();
         routes.add_service(
             AreaServiceServer::new(areas::Areas::new(pool.clone()))
                 .max_decoding_message_size(import::MAX_BYTES + 1024),
@@ -145,7 +171,8 @@ impl App {
             RegisterServiceServer::new(register::Register::new(pool, self.id_hasher))
                 .max_decoding_message_size(register::MAX_FILE_BYTES + 1024),
         );
-        self.base
+        let served = self
+            .base
             .run(
                 routes,
                 &[
@@ -158,6 +185,8 @@ impl App {
                 &AUDIT,
                 shutdown,
             )
-            .await
+            .await;
+        let _ = consumer.await;
+        served
     }
 }

@@ -603,7 +603,10 @@ impl Nominations {
             return Err(AppError::new(
                 Kind::Conflict,
                 "nomination.not_standing",
-                Text::new("该提名已撤回", "This nomination has already been withdrawn"),
+                Text::new(
+                    "该提名已撤回或未通过资格审查",
+                    "This nomination has been withdrawn or rejected",
+                ),
             ));
         }
         let change =

@@ -198,7 +198,7 @@ impl NominationService for Nominations {
                 .ok();
         }
         if !r.status.is_empty() {
-            filter.status = one_of("status", &r.status, &["submitted", "withdrawn"])
+            filter.status = one_of("status", &r.status, &["submitted", "withdrawn", "rejected"])
                 .map_err(|e| errors.push(e))
                 .ok();
         }

@@ -40,13 +40,11 @@ pub const CONSUMER_GROUP: &str = "review";
 
 pub type ElectionClient = ElectionServiceClient<InterceptedService<Channel, Outgoing>>;
 
-/// The service's settings: the common ones, where the nomination service is, and this
-/// instance's consumer name (stable across restarts so it resumes its own pending events).
+/// The service's settings: the common ones and where the nomination service is.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub service: ServiceSettings,
     pub nomination_url: String,
-    pub consumer_name: String,
 }
 
 impl AsRef<ServiceSettings> for Settings {
@@ -55,22 +53,15 @@ impl AsRef<ServiceSettings> for Settings {
     }
 }
 
-/// Reads the settings: `JUXUAN_NOMINATION_URL` and `JUXUAN_CONSUMER_NAME` (default: the host
-/// name, a pod's name on Kubernetes) besides the common ones.
+/// Reads the settings: `JUXUAN_NOMINATION_URL` besides the common ones.
 pub fn settings(env: Env<'_>) -> Result<Settings, ConfigError> {
-    let (service, (nomination_url, consumer_name)) =
+    let (service, nomination_url) =
         ServiceSettings::read_with(env, "127.0.0.1:50052", "127.0.0.1:9102", |env, _| {
-            let url = env.or("JUXUAN_NOMINATION_URL", "http://127.0.0.1:50051".to_owned());
-            let name = env
-                .optional::<String>("JUXUAN_CONSUMER_NAME")
-                .or_else(|| std::env::var("HOSTNAME").ok())
-                .unwrap_or_else(|| "review-1".to_owned());
-            Some((url, name))
+            Some(env.or("JUXUAN_NOMINATION_URL", "http://127.0.0.1:50051".to_owned()))
         })?;
     Ok(Settings {
         service,
         nomination_url,
-        consumer_name,
     })
 }
 
@@ -95,7 +86,7 @@ impl App {
         Ok(Self {
             base,
             elections,
-            consumer_name: settings.consumer_name.clone(),
+            consumer_name: settings.service.consumer_name.clone(),
             consumer_redis,
         })
     }
