@@ -180,6 +180,32 @@ async fn r_nom_method_each_nominator_is_checked_before_their_number() {
     let (status, n) = s.nominate(&s.officer, &body).await;
     assert_eq!(status, StatusCode::CREATED, "{n}");
 
+    // A nominee not in the register is reported with the other broken rules.
+    let mut unknown = registered("0190a5c4-0000-7000-8000-00000000beef");
+    unknown["name"] = json!("无名");
+    let (status, problem) = s
+        .nominate(&s.officer, &joint("member", &s.ten()[..9], unknown))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        codes(&problem),
+        [
+            "nomination.too_few_nominators",
+            "nomination.nominee_not_registered"
+        ]
+    );
+    // A registered nominee's name is the register's.
+    let mut renamed = registered(&s.voter("甲七"));
+    renamed["name"] = json!("别名");
+    let (status, problem) = s
+        .nominate(&s.officer, &joint("member", &s.ten(), renamed))
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("nomination.nominee_mismatch")),
+        "{problem}"
+    );
+
     // A position the contest does not elect.
     let (status, problem) = s
         .nominate(
@@ -348,6 +374,8 @@ async fn r_elig_an_ineligible_nominee_is_recorded_with_its_failed_checks() {
     assert_eq!(n["eligibility"]["eligible"], false);
     let mut disqualified = registered(&s.voter("甲八"));
     disqualified["disqualifications"] = json!([3]);
+    disqualified["honours"] = json!([{"level": "national", "title": "全国先进工作者"}]);
+    disqualified["outstanding_contribution"] = json!(true);
     let (_, n) = s
         .nominate(&s.officer, &joint("member", &s.ten(), disqualified))
         .await;
@@ -356,7 +384,8 @@ async fn r_elig_an_ineligible_nominee_is_recorded_with_its_failed_checks() {
     // An outsider by identity number, living elsewhere with the committee's consent.
     let mut outsider = particulars();
     outsider["name"] = json!("外来人");
-    outsider["id_number"] = json!(identity_number("19900606", 41, false));
+    let outsider_number = identity_number("19900606", 41, false);
+    outsider["id_number"] = json!(outsider_number);
     outsider["resides_in_community"] = json!(false);
     outsider["committee_consent"] = json!(true);
     let (status, n) = s
@@ -364,6 +393,10 @@ async fn r_elig_an_ineligible_nominee_is_recorded_with_its_failed_checks() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{n}");
     assert_eq!(n["nominee"]["voter_id"], Value::Null);
+    assert!(
+        !n.to_string().contains(&outsider_number),
+        "the number never comes back: {n}"
+    );
     assert_eq!(n["nominee"]["gender"], "female");
     assert_eq!(check(&n, "R-ELIG-RES")["outcome"], "relaxed");
     let (_, ineligible) = s

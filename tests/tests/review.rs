@@ -151,6 +151,10 @@ async fn r_rev_order_three_reviews_make_official_candidates_and_the_list_freezes
     }
     let (status, _) = decide(&s, &r.other_community, &a, approve("community")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // The area comes before the stage: another community's officer asking for a stage the
+    // nomination is not at still gets 403, not 409.
+    let (status, _) = decide(&s, &r.other_community, &a, approve("street")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, problem) = decide(&s, &r.street, &a, approve("street")).await;
     assert_eq!(
         (status, problem["code"].as_str()),
@@ -199,6 +203,37 @@ async fn r_rev_order_three_reviews_make_official_candidates_and_the_list_freezes
     assert_eq!(status, StatusCode::CREATED, "{rejected}");
     assert_eq!(rejected["status"], "rejected");
     assert_eq!(rejected["next_stage"], Value::Null);
+    // R-NOM-DUP counts standing nominations: once the nomination service has learnt of the
+    // rejection (an event), the person may be nominated again, and the rejected nomination can
+    // no longer be withdrawn.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, listed) = s
+            .stack
+            .get(
+                &format!("/api/v1/contests/{}/nominations?status=rejected", s.contest),
+                Some(&r.observer),
+            )
+            .await;
+        if listed["items"].as_array().map(Vec::len) == Some(1) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{listed}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, problem) = s
+        .stack
+        .post(
+            &format!("/api/v1/nominations/{ineligible}:withdraw"),
+            Some(&s.officer),
+            &json!({"reason": "撤回"}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("nomination.not_standing"))
+    );
+    let again = nominate(&s, "member", "五十六").await;
 
     // Street and district: an official candidate.
     let (status, _) = decide(&s, &r.street, &a, approve("street")).await;
@@ -271,13 +306,21 @@ async fn r_rev_order_three_reviews_make_official_candidates_and_the_list_freezes
         (status, problem["code"].as_str()),
         (StatusCode::CONFLICT, Some("candidates.already_published"))
     );
-    // The frozen list: a late approval cannot join it.
+    // The frozen list: a late approval cannot join it; rejections still clear the queue.
     let (status, problem) = decide(&s, &s.officer, &late, approve("community")).await;
     assert_eq!(
         (status, problem["code"].as_str()),
         (StatusCode::CONFLICT, Some("candidates.frozen")),
         "{problem}"
     );
+    let (status, _) = decide(
+        &s,
+        &s.officer,
+        &again,
+        json!({"stage": "community", "decision": "reject", "reason": "名单已公布"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
     let (status, shown) = s
         .stack
         .get(
@@ -288,7 +331,8 @@ async fn r_rev_order_three_reviews_make_official_candidates_and_the_list_freezes
     assert_eq!(status, StatusCode::OK);
     assert_eq!(shown, list);
 
-    // The nomination service learns of the publication and of the rejection from the events.
+    // The nomination service learns of the publication from the event: the contest is
+    // `published` and takes no more nominations.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         let (_, contest) = s
@@ -298,39 +342,46 @@ async fn r_rev_order_three_reviews_make_official_candidates_and_the_list_freezes
                 Some(&r.observer),
             )
             .await;
-        let (_, listed) = s
-            .stack
-            .get(
-                &format!("/api/v1/contests/{}/nominations?status=rejected", s.contest),
-                Some(&r.observer),
-            )
-            .await;
-        if contest["status"] == "published" && listed["items"].as_array().map(Vec::len) == Some(1) {
+        if contest["status"] == "published" {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "{contest} {listed}");
+        assert!(tokio::time::Instant::now() < deadline, "{contest}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // R-NOM-DUP: a rejected nomination no longer stands, and cannot be withdrawn.
     let (status, problem) = s
-        .stack
-        .post(
-            &format!("/api/v1/nominations/{ineligible}:withdraw"),
-            Some(&s.officer),
-            &json!({"reason": "撤回"}),
+        .nominate(
+            &s.officer,
+            &joint("member", &s.ten(), registered(&s.voter("甲四"))),
         )
         .await;
     assert_eq!(
         (status, problem["code"].as_str()),
-        (StatusCode::CONFLICT, Some("nomination.not_standing"))
+        (StatusCode::CONFLICT, Some("nomination.list_published")),
+        "{problem}"
     );
-    let (status, again) = s
-        .nominate(
-            &s.officer,
-            &joint("member", &s.ten(), registered(&s.voter("五十六"))),
+    // The contest's nomination list shows the review service's stages and statuses.
+    let (_, listed) = s
+        .stack
+        .get(
+            &format!("/api/v1/contests/{}/nominations", s.contest),
+            Some(&r.observer),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{again}");
+    let status_of = |id: &str| {
+        listed["items"]
+            .as_array()
+            .and_then(|i| i.iter().find(|n| n["id"] == id))
+            .map(|n| (n["status"].clone(), n["review_stage"].clone()))
+    };
+    assert_eq!(
+        status_of(&a),
+        Some((json!("approved"), Value::Null)),
+        "{listed}"
+    );
+    assert_eq!(
+        status_of(&late),
+        Some((json!("submitted"), json!("community")))
+    );
 
     let decided: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM review.outbox WHERE event_type = 'juxuan.review.v1.ReviewDecided'",
@@ -338,7 +389,7 @@ async fn r_rev_order_three_reviews_make_official_candidates_and_the_list_freezes
     .fetch_one(&s.stack.pool)
     .await
     .expect("outbox");
-    assert_eq!(decided, 3 + 1 + 4 * 3);
+    assert_eq!(decided, 3 + 1 + 4 * 3 + 1);
     let published: i64 = sqlx::query_scalar("SELECT count(*) FROM review.outbox WHERE event_type = 'juxuan.review.v1.CandidateListPublished'")
         .fetch_one(&s.stack.pool).await.expect("outbox");
     assert_eq!(published, 1);
@@ -355,8 +406,36 @@ async fn r_rev_order_three_reviews_make_official_candidates_and_the_list_freezes
 #[tokio::test(flavor = "multi_thread")]
 async fn r_cand_publish_too_late_and_a_withdrawal_closes_the_case() {
     let s = Setup::start().await;
+    let r = reviewers(&s).await;
     let id = nominate(&s, "member", "甲六").await;
-    wait_for_cases(&s, 1).await;
+    let candidate = nominate(&s, "member", "甲七").await;
+    wait_for_cases(&s, 2).await;
+    // An official candidate who withdraws before publication leaves the list.
+    approve_all(&s, &r, &candidate).await;
+    let candidates = format!("/api/v1/contests/{}/candidates", s.contest);
+    assert_eq!(
+        s.stack.get(&candidates, Some(&s.officer)).await.1["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    let (status, _) = s
+        .stack
+        .post(
+            &format!("/api/v1/nominations/{candidate}:withdraw"),
+            Some(&s.officer),
+            &json!({"reason": "本人申请"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while s.stack.get(&candidates, Some(&s.officer)).await.1["items"] != json!([]) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the withdrawn candidate stays listed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let (status, w) = s
         .stack
         .post(

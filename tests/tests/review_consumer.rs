@@ -43,6 +43,7 @@ async fn submit(pool: &PgPool, ids: &Ids, n: usize) -> Vec<Uuid> {
             position: "member".into(),
             method: "joint_voters".into(),
             nominee_name: format!("候选人{i}"),
+            nominee_key: format!("{i:064x}"),
             eligible: true,
             submitted_at: "2024-05-15T09:00:00+08:00".into(),
             drill: true,

@@ -9,8 +9,8 @@
 
 use juxuan_domain::{
     Contest, NominationContext, NominationMethod, NominationRequest, NominationWindow, Nominator,
-    Nominee, Particulars, PersonKey, Position, PositionSeats, Registration, Seats,
-    StandingNomination, VoterId, assess, validate_nomination,
+    Nominee, Particulars, PersonKey, Position, PositionSeats, Refusal, Registration, RuleId, Seats,
+    StandingNomination, Violation, VoterId, assess, validate_nomination,
 };
 use juxuan_platform::audit;
 use juxuan_platform::auth::Caller;
@@ -206,9 +206,14 @@ impl Nominations {
         Contest::new(positions).map_err(AppError::internal)
     }
 
-    /// Who is nominated: the register entry named by `voter_id` (which must be of this
-    /// community), or the person of the identity number sent, matched against the register.
-    async fn identify(&self, community_id: Uuid, nominee: &NomineeInput) -> AppResult<Identified> {
+    /// Who is nominated: the register entry named by `voter_id`, or the person of the identity
+    /// number sent, matched against the register. `None` when `voter_id` is not in this
+    /// community's register (a broken rule, reported with the others).
+    async fn identify(
+        &self,
+        community_id: Uuid,
+        nominee: &NomineeInput,
+    ) -> AppResult<Option<Identified>> {
         let by_number = match &nominee.id_number {
             Some(raw) => Some(
                 identity::parse(raw)
@@ -227,14 +232,9 @@ impl Nominations {
                         .bind(voter_id)
                         .fetch_optional(&self.pool)
                         .await?;
-                let entry = entry.ok_or_else(|| {
-                    rule(
-                        "nomination.nominee_not_registered",
-                        "nominee.voter_id",
-                        "被提名人不在本社区选民名单中",
-                        "The nominee is not in this community's register",
-                    )
-                })?;
+                let Some(entry) = entry else {
+                    return Ok(None);
+                };
                 if hash.as_ref().is_some_and(|h| *h != entry.id_hash) {
                     return Err(invalid(
                         "nominee.id_number",
@@ -276,16 +276,26 @@ impl Nominations {
                 "A name has 1 to 50 characters",
             ));
         }
+        if let (Some(v), Some(name)) = (&voter, sent_name)
+            && name != v.name
+        {
+            return Err(invalid(
+                "nominee.name",
+                "nomination.nominee_mismatch",
+                "姓名与选民名单不符",
+                "The name is not the register's",
+            ));
+        }
         match (voter, by_number) {
-            (Some(v), _) => Ok(Identified {
-                name: sent_name.map_or_else(|| v.name.clone(), str::to_owned),
+            (Some(v), _) => Ok(Some(Identified {
+                name: v.name.clone(),
                 id_hash: v.id_hash.clone(),
                 id_masked: v.id_masked.clone(),
                 gender: gender_of(&v.gender),
                 birth_date: v.birth_date,
                 voter: Some(v),
-            }),
-            (None, Some(id)) => Ok(Identified {
+            })),
+            (None, Some(id)) => Ok(Some(Identified {
                 name: sent_name
                     .ok_or_else(|| {
                         invalid(
@@ -301,7 +311,7 @@ impl Nominations {
                 gender: id.gender,
                 birth_date: id.birth_date,
                 voter: None,
-            }),
+            })),
             (None, None) => Err(AppError::internal(anyhow::anyhow!("nominee unidentified"))),
         }
     }
@@ -320,6 +330,16 @@ impl Nominations {
         let area =
             AreaPath::community(contest.community_id, contest.street_id, contest.district_id);
         scope::require_write(caller, KEEPERS, &area)?;
+        if contest.candidates_published_at.is_some() {
+            return Err(AppError::new(
+                Kind::Conflict,
+                "nomination.list_published",
+                Text::new(
+                    "正式候选人名单已公布，不再接受提名",
+                    "The candidate list is published; nominations are closed",
+                ),
+            ));
+        }
         let profile = crate::rules::stored(&election)?;
         let domain_contest = self.positions(contest_id).await?;
         let nominee = self.identify(contest.community_id, &new.nominee).await?;
@@ -349,17 +369,24 @@ impl Nominations {
                 }
             })
             .collect();
-        let nominee_voter = nominee.voter.as_ref().map(|v| Nominator {
-            voter_id: VoterId::new(v.id.to_string()),
-            registration: Some(v.registration()),
-        });
-        let person = PersonKey::new(hex::encode(&nominee.id_hash));
+        let nominee_voter = nominee
+            .as_ref()
+            .and_then(|n| n.voter.as_ref())
+            .map(|v| Nominator {
+                voter_id: VoterId::new(v.id.to_string()),
+                registration: Some(v.registration()),
+            });
+        let id_hash = nominee
+            .as_ref()
+            .map(|n| n.id_hash.clone())
+            .unwrap_or_default();
+        let person = PersonKey::new(hex::encode(&id_hash));
         let standing: Vec<(String,)> = sqlx::query_as(
             "SELECT position FROM nomination.nominations \
              WHERE contest_id = $1 AND nominee_id_hash = $2 AND status = 'submitted'",
         )
         .bind(contest_id)
-        .bind(&nominee.id_hash)
+        .bind(&id_hash)
         .fetch_all(&self.pool)
         .await?;
         let standing: Vec<StandingNomination> = standing
@@ -389,7 +416,22 @@ impl Nominations {
             standing: &standing,
             profile: &profile,
         };
-        let accepted = validate_nomination(&request, &ctx).map_err(AppError::violations)?;
+        let checked = validate_nomination(&request, &ctx);
+        let Some(nominee) = nominee else {
+            let mut violations = checked.err().unwrap_or_default();
+            violations.push(Violation {
+                code: "nomination.nominee_not_registered",
+                field: Some("nominee.voter_id".into()),
+                rule: RuleId::NomMethod,
+                refusal: Refusal::Rule,
+                message: juxuan_domain::Text::new(
+                    "被提名人不在本社区选民名单中",
+                    "The nominee is not in this community's register",
+                ),
+            });
+            return Err(AppError::violations(violations));
+        };
+        let accepted = checked.map_err(AppError::violations)?;
         let report = assess(
             &Nominee {
                 birth_date: nominee.birth_date,
@@ -503,6 +545,7 @@ impl Nominations {
             contest_id: contest_id.to_string(),
             election_id: election.id.to_string(),
             community: Some(crate::areas::path_to_proto(&area, &row.community_name)),
+            nominee_key: hex::encode(&nominee.id_hash),
             position: row.position.clone(),
             method: row.method.clone(),
             nominee_name: row.nominee_name.clone(),

@@ -71,17 +71,26 @@ pub fn method(raw: &str) -> Option<ElectionMethod> {
     serde_json::from_value(serde_json::Value::String(raw.to_owned())).ok()
 }
 
-/// The effective profile stored with an election.
+/// The effective profile stored with an election; for an election stored before profiles
+/// were (its `rules` held only the overrides), the profile resolved again from them.
 pub fn stored(election: &ElectionRow) -> AppResult<RuleProfile> {
-    serde_json::from_value(election.rules.clone()).map_err(|e| {
+    if let Ok(profile) = serde_json::from_value(election.rules.clone()) {
+        return Ok(profile);
+    }
+    RuleProfile::resolve(election.nomination_opens_on, &stored_overrides(election)?).map_err(|e| {
         AppError::internal(anyhow::anyhow!(
-            "election {} has an unreadable rule profile: {e}",
+            "election {} has a rule profile that no longer resolves: {e:?}",
             election.id
         ))
     })
 }
 
 /// The overrides stored with an election.
-pub fn stored_overrides(election: &ElectionRow) -> ProfileOverrides {
-    serde_json::from_value(election.rule_overrides.clone()).unwrap_or_default()
+pub fn stored_overrides(election: &ElectionRow) -> AppResult<ProfileOverrides> {
+    serde_json::from_value(election.rule_overrides.clone()).map_err(|e| {
+        AppError::internal(anyhow::anyhow!(
+            "election {} has unreadable rule overrides: {e}",
+            election.id
+        ))
+    })
 }

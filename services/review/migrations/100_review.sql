@@ -12,6 +12,9 @@ CREATE TABLE review.cases (
     community     text NOT NULL,
     position      text NOT NULL CHECK (position IN ('director', 'deputy_director', 'member')),
     nominee_name  text NOT NULL,
+    -- The nominee as a person (the nomination service's keyed hash, hex): one key for every
+    -- candidacy of that person, never the identity number.
+    nominee_key   text NOT NULL,
     eligible      boolean NOT NULL,
     status        text NOT NULL CHECK (status IN ('submitted', 'in_review', 'approved', 'rejected', 'withdrawn')),
     review_stage  text CHECK (review_stage IN ('community', 'street', 'district')),
@@ -42,6 +45,7 @@ CREATE TABLE review.candidates (
     contest_id    uuid NOT NULL,
     position      text NOT NULL,
     name          text NOT NULL,
+    person_key    text NOT NULL,
     approved_at   timestamptz NOT NULL
 );
 CREATE INDEX candidates_contest ON review.candidates (contest_id, approved_at, candidate_id);

@@ -43,6 +43,18 @@ pub struct CandidateRow {
     pub nomination_id: Uuid,
     pub name: String,
     pub position: String,
+    /// The person (pseudonymous), for the ballot paper; not shown in the REST API.
+    pub person_key: String,
+}
+
+/// Serialises, per contest, the publication of its list with the approvals and withdrawals
+/// that change it.
+pub async fn lock_contest(conn: &mut sqlx::PgConnection, contest_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))")
+        .bind(contest_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// A contest's list: its candidates, and when and with which fingerprint it was published.
@@ -159,21 +171,12 @@ impl Review {
         }
         let facts = self.contest_facts(caller, contest_id).await?;
         scope::require_read(caller, &facts.area)?;
+        let mut conn = self.pool.acquire().await?;
         Ok(CandidateList {
-            items: self.current(contest_id).await?,
+            items: current(&mut conn, contest_id).await?,
             published_at: None,
             ballot_fingerprint: None,
         })
-    }
-
-    async fn current(&self, contest_id: Uuid) -> AppResult<Vec<CandidateRow>> {
-        Ok(sqlx::query_as(
-            "SELECT candidate_id, nomination_id, name, position FROM review.candidates WHERE contest_id = $1 \
-             ORDER BY array_position(ARRAY['director', 'deputy_director', 'member'], position), approved_at, candidate_id",
-        )
-        .bind(contest_id)
-        .fetch_all(&self.pool)
-        .await?)
     }
 
     /// Publishes and freezes the list (a keeper of the community): 409 once published, 422
@@ -184,11 +187,7 @@ impl Review {
         let facts = self.contest_facts(caller, contest_id).await?;
         scope::require_write(caller, KEEPERS, &facts.area)?;
         let mut tx = self.pool.begin().await?;
-        // Serialises publications of one contest with each other and with district approvals.
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))")
-            .bind(contest_id)
-            .execute(&mut *tx)
-            .await?;
+        lock_contest(&mut tx, contest_id).await?;
         let already: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM review.publications WHERE contest_id = $1)",
         )
@@ -198,7 +197,7 @@ impl Review {
         if already {
             return Err(frozen());
         }
-        let items = self.current(contest_id).await?;
+        let items = current(&mut tx, contest_id).await?;
         let positions = items
             .iter()
             .map(|c| parse::<Position>(&c.position))
@@ -221,7 +220,7 @@ impl Review {
                         *p,
                         Candidate {
                             candidate_id: CandidateId::new(c.candidate_id.to_string()),
-                            person: PersonKey::new(c.nomination_id.to_string()),
+                            person: PersonKey::new(c.person_key.clone()),
                             name: c.name.clone(),
                         },
                     )
@@ -283,6 +282,18 @@ impl Review {
     }
 }
 
+/// The official candidates of a contest now: by position from the highest, then in order of
+/// approval.
+async fn current(conn: &mut sqlx::PgConnection, contest_id: Uuid) -> AppResult<Vec<CandidateRow>> {
+    Ok(sqlx::query_as(
+        "SELECT candidate_id, nomination_id, name, position, person_key FROM review.candidates WHERE contest_id = $1 \
+         ORDER BY array_position(ARRAY['director', 'deputy_director', 'member'], position), approved_at, candidate_id",
+    )
+    .bind(contest_id)
+    .fetch_all(conn)
+    .await?)
+}
+
 fn frozen() -> AppError {
     AppError::new(
         Kind::Conflict,
@@ -300,5 +311,6 @@ pub fn candidate_to_proto(c: &CandidateRow) -> pb::Candidate {
         nomination_id: c.nomination_id.to_string(),
         name: c.name.clone(),
         position: c.position.clone(),
+        person_key: c.person_key.clone(),
     }
 }

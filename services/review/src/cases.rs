@@ -28,8 +28,8 @@ async fn open(conn: &mut PgConnection, e: pb::NominationSubmitted) -> anyhow::Re
     let submitted_at = OffsetDateTime::parse(&e.submitted_at, &Rfc3339)?;
     sqlx::query(
         "INSERT INTO review.cases (nomination_id, contest_id, election_id, district_id, street_id, community_id, \
-         community, position, nominee_name, eligible, status, review_stage, submitted_at, drill) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'submitted', 'community', $11, $12) \
+         community, position, nominee_name, nominee_key, eligible, status, review_stage, submitted_at, drill) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'submitted', 'community', $12, $13) \
          ON CONFLICT (nomination_id) DO NOTHING",
     )
     .bind(id(&e.nomination_id, "nomination")?)
@@ -41,6 +41,7 @@ async fn open(conn: &mut PgConnection, e: pb::NominationSubmitted) -> anyhow::Re
     .bind(&community.name)
     .bind(&e.position)
     .bind(&e.nominee_name)
+    .bind(&e.nominee_key)
     .bind(e.eligible)
     .bind(submitted_at)
     .bind(e.drill)
@@ -53,6 +54,8 @@ async fn open(conn: &mut PgConnection, e: pb::NominationSubmitted) -> anyhow::Re
 /// (a published list is frozen: the withdrawal is then the election committee's to announce).
 async fn close(conn: &mut PgConnection, e: pb::NominationWithdrawn) -> anyhow::Result<()> {
     let nomination = id(&e.nomination_id, "nomination")?;
+    // Serialised with the contest's publication, which reads the candidates.
+    crate::candidates::lock_contest(&mut *conn, id(&e.contest_id, "contest")?).await?;
     sqlx::query(
         "UPDATE review.cases SET status = 'withdrawn', review_stage = NULL \
          WHERE nomination_id = $1 AND status NOT IN ('rejected', 'withdrawn')",

@@ -140,6 +140,18 @@ impl ReviewService for Review {
         )))
     }
 
+    async fn list_cases(
+        &self,
+        request: Request<pb::ListCasesRequest>,
+    ) -> Result<Response<pb::ListCasesResponse>, Status> {
+        let caller = caller(&request)?;
+        let contest_id = id("id", &request.get_ref().contest_id)?;
+        let rows = self.contest_cases(&caller, contest_id).await?;
+        Ok(Response::new(pb::ListCasesResponse {
+            items: rows.into_iter().map(case_to_proto).collect(),
+        }))
+    }
+
     async fn review_queue(
         &self,
         request: Request<pb::ReviewQueueRequest>,

@@ -11,6 +11,10 @@ use juxuan_platform::error::{FieldError, Kind, Text, WireProblem};
 use juxuan_platform::scope::{self, AreaPath};
 use juxuan_platform::{AppError, AppResult};
 use juxuan_proto::review::v1 as pb;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
 use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -32,6 +36,7 @@ pub struct CaseRow {
     pub community: String,
     pub position: String,
     pub nominee_name: String,
+    pub nominee_key: String,
     pub eligible: bool,
     pub status: String,
     pub review_stage: Option<String>,
@@ -55,7 +60,7 @@ impl CaseRow {
 }
 
 const CASE: &str = "SELECT nomination_id, contest_id, election_id, district_id, street_id, community_id, community, \
-     position, nominee_name, eligible, status, review_stage, submitted_at, drill FROM review.cases";
+     position, nominee_name, nominee_key, eligible, status, review_stage, submitted_at, drill FROM review.cases";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DecisionRow {
@@ -132,11 +137,84 @@ pub struct NewDecision {
 pub struct Review {
     pub(crate) pool: PgPool,
     pub(crate) elections: ElectionClient,
+    /// Per election: how far its clock is from the real one, and when that was read.
+    clocks: Arc<Mutex<HashMap<Uuid, (Instant, time::Duration)>>>,
 }
+
+/// How long an election's clock offset is trusted before it is read again.
+const CLOCK_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Review {
     pub fn new(pool: PgPool, elections: ElectionClient) -> Self {
-        Self { pool, elections }
+        Self {
+            pool,
+            elections,
+            clocks: Arc::default(),
+        }
+    }
+
+    /// The election's clock now (a drill's own), read from the nomination service as the
+    /// caller and cached for a few seconds; to the microsecond Postgres keeps.
+    pub(crate) async fn election_now(
+        &self,
+        caller: &Caller,
+        election_id: Uuid,
+    ) -> AppResult<OffsetDateTime> {
+        let cached = self
+            .clocks
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&election_id).copied())
+            .filter(|(read, _)| read.elapsed() < CLOCK_TTL);
+        let offset = match cached {
+            Some((_, offset)) => offset,
+            None => {
+                let request = juxuan_proto::nomination::v1::GetClockRequest {
+                    election_id: election_id.to_string(),
+                };
+                let clock = juxuan_platform::grpc::retry_read(|| {
+                    let mut c = self.elections.clone();
+                    let request = juxuan_platform::grpc::authorized(request.clone(), &caller.token);
+                    async move { c.get_clock(request).await }
+                })
+                .await
+                .map_err(|s| AppError::from_status(&s))?
+                .into_inner();
+                let election_now = OffsetDateTime::parse(
+                    &clock.now,
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .map_err(|e| AppError::internal(anyhow::anyhow!("election clock: {e}")))?;
+                let offset = election_now - OffsetDateTime::now_utc();
+                if let Ok(mut c) = self.clocks.lock() {
+                    c.insert(election_id, (Instant::now(), offset));
+                }
+                offset
+            }
+        };
+        let now =
+            (OffsetDateTime::now_utc() + offset).to_offset(crate::candidates::DISTRICT_OFFSET);
+        Ok(now
+            .replace_nanosecond(now.nanosecond() / 1000 * 1000)
+            .unwrap_or(now))
+    }
+
+    /// Every case of a contest, inside the caller's area.
+    pub async fn contest_cases(
+        &self,
+        caller: &Caller,
+        contest_id: Uuid,
+    ) -> AppResult<Vec<CaseRow>> {
+        let rows: Vec<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{CASE} WHERE contest_id = $1 ORDER BY submitted_at, nomination_id"
+        )))
+        .bind(contest_id)
+        .fetch_all(&self.pool)
+        .await?;
+        if let Some(first) = rows.first() {
+            scope::require_read(caller, &first.area())?;
+        }
+        Ok(rows)
     }
 
     async fn case_row(&self, nomination_id: Uuid) -> AppResult<CaseRow> {
@@ -196,6 +274,8 @@ impl Review {
                 Text::new("理由不超过 500 字", "A reason has at most 500 characters"),
             ));
         }
+        // The election's clock (a drill's own), read before any lock is taken.
+        let now = self.election_now(caller, case.election_id).await?;
         let mut tx = self.pool.begin().await?;
         let case: CaseRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "{CASE} WHERE nomination_id = $1 FOR UPDATE"
@@ -203,11 +283,7 @@ impl Review {
         .bind(nomination_id)
         .fetch_one(&mut *tx)
         .await?;
-        // Serialised with the contest's publication (candidates.rs).
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))")
-            .bind(case.contest_id)
-            .execute(&mut *tx)
-            .await?;
+        crate::candidates::lock_contest(&mut tx, case.contest_id).await?;
         let published: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM review.publications WHERE contest_id = $1)",
         )
@@ -227,7 +303,8 @@ impl Review {
         {
             return Err(refusal(e));
         }
-        if published {
+        // A frozen list takes no new candidate; rejections still clear the queue.
+        if published && new.decision == Decision::Approve {
             return Err(AppError::new(
                 Kind::Conflict,
                 "candidates.frozen",
@@ -238,7 +315,6 @@ impl Review {
             ));
         }
         let outcome = decided.map_err(refusal)?;
-        let now = OffsetDateTime::now_utc().to_offset(crate::candidates::DISTRICT_OFFSET);
         let state = outcome.state();
         sqlx::query(
             "UPDATE review.cases SET status = $2, review_stage = $3 WHERE nomination_id = $1",
@@ -268,14 +344,15 @@ impl Review {
         .await?;
         if state.status == juxuan_domain::NominationStatus::Approved {
             sqlx::query(
-                "INSERT INTO review.candidates (candidate_id, nomination_id, contest_id, position, name, approved_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO review.candidates (candidate_id, nomination_id, contest_id, position, name, person_key, approved_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(Uuid::now_v7())
             .bind(nomination_id)
             .bind(case.contest_id)
             .bind(&case.position)
             .bind(&case.nominee_name)
+            .bind(&case.nominee_key)
             .bind(now)
             .execute(&mut *tx)
             .await?;

@@ -255,8 +255,9 @@ pub async fn election_action(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(segment): Path<String>,
-    ApiJson(body): ApiJson<serde_json::Value>,
+    body: axum::body::Bytes,
 ) -> AppResult<(StatusCode, Json<Election>)> {
+    // The action first: an unknown one is 404 whatever the body.
     let Some(id) = segment.strip_suffix(":clone") else {
         return Err(AppError::new(
             juxuan_platform::error::Kind::NotFound,
@@ -264,7 +265,7 @@ pub async fn election_action(
             juxuan_platform::error::Text::new("没有这个接口", "No such endpoint"),
         ));
     };
-    let body: CloneElection = serde_json::from_value(body).map_err(|e| {
+    let body: CloneElection = serde_json::from_slice(&body).map_err(|e| {
         AppError::bad_request(
             "request.invalid_body",
             format!("请求体字段缺失或类型不符：{e}"),

@@ -228,8 +228,9 @@ pub async fn list(
         limit: q.limit,
         cursor: q.cursor,
     };
+    let id = path_id(&id)?.to_string();
     let request = pb::ListNominationsRequest {
-        contest_id: path_id(&id)?.to_string(),
+        contest_id: id.clone(),
         page: Some(page.to_proto()),
         position: q.position.unwrap_or_default(),
         status: q.status.unwrap_or_default(),
@@ -243,10 +244,31 @@ pub async fn list(
     .await
     .map_err(status)?
     .into_inner();
+    // The review service's stages and statuses, one call for the whole contest.
+    let cases = super::review::cases_of(&state, &caller.token, &id).await;
     Ok(Json(List {
-        items: r.items.into_iter().map(Into::into).collect(),
+        items: r
+            .items
+            .into_iter()
+            .map(|n| {
+                let case = cases.iter().find(|c| c.nomination_id == n.id).cloned();
+                composed(n, case)
+            })
+            .collect(),
         next_cursor: some(r.next_cursor),
     }))
+}
+
+/// A nomination with the review service's stage and status where it has the case.
+fn composed(n: pb::Nomination, case: Option<juxuan_proto::review::v1::Case>) -> Nomination {
+    let mut shown: Nomination = n.into();
+    if let Some(case) = case
+        && shown.status == "submitted"
+    {
+        shown.status = case.status;
+        shown.review_stage = Some(case.review_stage).filter(|s| !s.is_empty());
+    }
+    shown
 }
 
 #[utoipa::path(get, path = "/api/v1/nominations/{id}", tag = "nominations", security(("bearer" = [])),
@@ -268,16 +290,9 @@ pub async fn get(
     .await
     .map_err(status)?
     .into_inner();
-    let case = super::review::case_of(&state, &caller.token, &n.id).await;
-    let mut shown: Nomination = n.into();
     // The review service owns the stage and the status under review (approved, rejected, …).
-    if let Some(case) = case
-        && shown.status != "withdrawn"
-    {
-        shown.status = case.status;
-        shown.review_stage = Some(case.review_stage).filter(|s| !s.is_empty());
-    }
-    Ok(Json(shown))
+    let case = super::review::case_of(&state, &caller.token, &n.id).await;
+    Ok(Json(composed(n, case)))
 }
 
 /// `POST /api/v1/nominations/{id}:withdraw` `{"reason"}`.
@@ -289,8 +304,9 @@ pub async fn action(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(segment): Path<String>,
-    ApiJson(body): ApiJson<Value>,
+    body: axum::body::Bytes,
 ) -> AppResult<Json<Nomination>> {
+    // The action first: an unknown one is 404 whatever the body.
     let Some(id) = segment.strip_suffix(":withdraw") else {
         return Err(AppError::new(
             Kind::NotFound,
@@ -298,7 +314,7 @@ pub async fn action(
             Text::new("没有这个接口", "No such endpoint"),
         ));
     };
-    let body: Withdraw = serde_json::from_value(body).map_err(|e| {
+    let body: Withdraw = serde_json::from_slice(&body).map_err(|e| {
         AppError::bad_request(
             "request.invalid_body",
             format!("请求体字段缺失或类型不符：{e}"),

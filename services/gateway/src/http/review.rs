@@ -302,3 +302,18 @@ pub async fn case_of(state: &AppState, token: &str, nomination_id: &str) -> Opti
         }
     }
 }
+
+/// The review cases of a contest, for composing its nomination list; empty when the review
+/// service cannot answer (the list then shows the nomination service's own status).
+pub async fn cases_of(state: &AppState, token: &str, contest_id: &str) -> Vec<pb::Case> {
+    let request = pb::ListCasesRequest {
+        contest_id: contest_id.to_owned(),
+    };
+    match client(state).list_cases(authorized(request, token)).await {
+        Ok(r) => r.into_inner().items,
+        Err(s) => {
+            tracing::warn!(code = ?s.code(), "review cases unavailable; showing the nominations alone");
+            Vec::new()
+        }
+    }
+}
