@@ -26,6 +26,13 @@ pub fn stream_name(schema: &str) -> String {
     format!("ev:{schema}")
 }
 
+/// The stream where a consumer group parks events its handler cannot apply (`ev:dead:<group>`):
+/// each entry keeps the event (id, type, payload), the stream it came from and the error. The
+/// event stays in its producer's outbox, so once the cause is fixed it can be replayed.
+pub fn dead_letter_stream(group: &str) -> String {
+    format!("ev:dead:{group}")
+}
+
 fn marker_key(schema: &str) -> String {
     format!("ev:{schema}:relay-epoch")
 }
@@ -266,6 +273,11 @@ pub struct Consumer {
     handler: Arc<dyn Handler>,
     /// Pending messages idle longer than this are taken over from dead consumers.
     pub reclaim_after: Duration,
+    /// Failed attempts after which an event is parked in the dead-letter stream, so one
+    /// event the handler cannot apply does not hold up every later one (an undecodable payload
+    /// is parked at once).
+    pub max_attempts: u32,
+    failures: std::sync::Mutex<std::collections::HashMap<Uuid, u32>>,
 }
 
 impl Consumer {
@@ -290,6 +302,8 @@ impl Consumer {
             name: name.to_owned(),
             handler,
             reclaim_after: Duration::from_secs(30),
+            max_attempts: 20,
+            failures: std::sync::Mutex::default(),
         }
     }
 
@@ -401,10 +415,22 @@ impl Consumer {
             == 1;
         let outcome = if fresh {
             if let Err(e) = self.handler.handle(&mut tx, &event).await {
+                drop(tx);
+                let attempts = self.failures.lock().map_or(u32::MAX, |mut f| {
+                    let n = f.entry(event.id).or_insert(0);
+                    *n += 1;
+                    *n
+                });
+                let undecodable = e.downcast_ref::<prost::DecodeError>().is_some();
+                if undecodable || attempts >= self.max_attempts {
+                    self.dead_letter(&mut redis, &message.id, &event, &e)
+                        .await?;
+                    return Ok(());
+                }
                 metrics::counter!(crate::metrics::EVENTS_CONSUMED, "stream" => self.stream.clone(), "group" => self.group.clone(), "outcome" => "error").increment(1);
                 // Not acknowledged: it stays pending and is retried.
                 return Err(e.context(format!(
-                    "handling event {} ({})",
+                    "handling event {} ({}), attempt {attempts}",
                     event.id, event.event_type
                 )));
             }
@@ -415,6 +441,45 @@ impl Consumer {
         tx.commit().await?;
         self.ack(&mut redis, &message.id).await?;
         metrics::counter!(crate::metrics::EVENTS_CONSUMED, "stream" => self.stream.clone(), "group" => self.group.clone(), "outcome" => outcome).increment(1);
+        Ok(())
+    }
+
+    /// Parks an event the handler cannot apply, then acknowledges it.
+    async fn dead_letter(
+        &self,
+        redis: &mut ConnectionManager,
+        message_id: &str,
+        event: &Event,
+        error: &anyhow::Error,
+    ) -> anyhow::Result<()> {
+        redis::cmd("XADD")
+            .arg(dead_letter_stream(&self.group))
+            .arg("*")
+            .arg("event_id")
+            .arg(event.id.to_string())
+            .arg("type")
+            .arg(&event.event_type)
+            .arg("payload")
+            .arg(event.payload.as_slice())
+            .arg("stream")
+            .arg(&self.stream)
+            .arg("error")
+            .arg(format!("{error:#}"))
+            .query_async::<String>(redis)
+            .await?;
+        self.ack(redis, message_id).await?;
+        if let Ok(mut f) = self.failures.lock() {
+            f.remove(&event.id);
+        }
+        metrics::counter!(crate::metrics::EVENTS_CONSUMED, "stream" => self.stream.clone(), "group" => self.group.clone(), "outcome" => "dead").increment(1);
+        tracing::error!(
+            event.id = %event.id,
+            event.r#type = %event.event_type,
+            stream = %self.stream,
+            group = %self.group,
+            error = format!("{error:#}"),
+            "event parked in the dead-letter stream"
+        );
         Ok(())
     }
 

@@ -24,6 +24,8 @@ static OUTBOX: Outbox = Outbox::new(SCHEMA);
 struct Effects {
     fail_once_on: Option<u32>,
     failed: AtomicBool,
+    /// An event the handler can never apply.
+    always_fail_on: Option<u32>,
 }
 
 impl Handler for Effects {
@@ -34,6 +36,9 @@ impl Handler for Effects {
     ) -> Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>> {
         Box::pin(async move {
             let probe: ProbeHappened = event.decode()?;
+            if self.always_fail_on == Some(probe.n) {
+                anyhow::bail!("event {} cannot be applied", probe.n);
+            }
             if self.fail_once_on == Some(probe.n) && !self.failed.swap(true, Ordering::SeqCst) {
                 anyhow::bail!("simulated failure on event {}", probe.n);
             }
@@ -107,6 +112,7 @@ fn effects() -> Effects {
     Effects {
         fail_once_on: None,
         failed: AtomicBool::new(false),
+        always_fail_on: None,
     }
 }
 
@@ -233,12 +239,73 @@ async fn a_failed_handler_leaves_the_event_pending_and_it_is_applied_on_retry() 
         Effects {
             fail_once_on: Some(3),
             failed: AtomicBool::new(false),
+            always_fail_on: None,
         },
     );
     let first = c.poll_once(Duration::from_millis(50)).await;
     assert!(first.is_err(), "the simulated failure surfaces");
     drain(&c, &f.pool, 6).await;
     assert_eq!(applied(&f.pool).await, (6, 6));
+}
+
+/// An `XRANGE` entry: id and field/value pairs.
+type StreamEntry = (String, Vec<(String, Vec<u8>)>);
+/// The `XPENDING` summary: count, smallest and largest id, per-consumer counts.
+type PendingSummary = (
+    u64,
+    Option<String>,
+    Option<String>,
+    Option<Vec<(String, String)>>,
+);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_that_always_fails_is_parked_and_the_stream_moves_on() {
+    let f = fixture().await;
+    enqueue(&f.pool, 0..6).await;
+    Relay::new(f.pool.clone(), f.redis.clone(), SCHEMA)
+        .publish_batch()
+        .await
+        .expect("publish");
+    let mut c = consumer(
+        &f,
+        "c1",
+        Effects {
+            fail_once_on: None,
+            failed: AtomicBool::new(false),
+            always_fail_on: Some(2),
+        },
+    );
+    c.max_attempts = 3;
+    // The events after the poisoned one are applied all the same.
+    drain(&c, &f.pool, 5).await;
+    assert_eq!(applied(&f.pool).await, (5, 5));
+    let mut r = f.redis.clone();
+    let dead: Vec<StreamEntry> = redis::cmd("XRANGE")
+        .arg(juxuan_platform::events::dead_letter_stream("probe-effects"))
+        .arg("-")
+        .arg("+")
+        .query_async(&mut r)
+        .await
+        .expect("xrange");
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    let fields: std::collections::HashMap<String, String> = dead[0]
+        .1
+        .iter()
+        .map(|(k, v)| (k.clone(), String::from_utf8_lossy(v).into_owned()))
+        .collect();
+    assert_eq!(fields["type"], PROBE);
+    assert!(
+        fields["error"].contains("event 2 cannot be applied"),
+        "{fields:?}"
+    );
+    // Nothing is pending any more.
+    let pending: PendingSummary = redis::cmd("XPENDING")
+        .arg(stream_name(SCHEMA))
+        .arg("probe-effects")
+        .query_async(&mut r)
+        .await
+        .expect("xpending");
+    assert_eq!(pending.0, 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
