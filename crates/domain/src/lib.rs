@@ -75,7 +75,8 @@
 //! - review: [`ReviewState::decide`], [`ReviewState::withdraw`]
 //! - candidate list: [`check_candidate_list`], [`check_counting_staff`]
 //! - election day: [`check_poll_opening`], [`Poll::first_round`], [`Poll::ballot`],
-//!   [`Ballot::verdict`], [`count_round`], [`Poll::next_round`], [`contest_result`]
+//!   [`Ballot::verdict`], [`count_round`] (later rounds: [`count_later_round`]),
+//!   [`Poll::next_round`], [`contest_result`]
 //! - fingerprints: [`ballot_fingerprint`], [`ballots_digest`]
 
 pub mod announce;
@@ -106,7 +107,8 @@ pub use candidates::{
 };
 pub use count::{
     CandidateTally, CountError, Elected, EntryDecision, Finding, NextRound, NextRoundCandidate,
-    PositionTally, RoundFacts, RoundFailure, RoundOutcome, Tally, WriteInTally, count_round,
+    PositionTally, RoundFacts, RoundFailure, RoundOutcome, Tally, WriteInTally, count_later_round,
+    count_round,
 };
 pub use election::{
     AreaLevel, Contest, ContestError, ElectionKind, ElectionMethod, ElectionMode, Position,

@@ -67,16 +67,18 @@ fn r_quorum_the_two_thirds_variant_includes_exactly_two_thirds() {
     let mut p = jilin();
     p.quorum = Share::TwoThirds;
     let poll = member_poll(1, &["A", "B"]);
-    for (returned, met) in [(26, false), (27, true)] {
+    // 60 electors: exactly two thirds (40) is enough, 39 is not — "more than two thirds"
+    // would need 41.
+    for (returned, met) in [(39, false), (40, true)] {
         let b = ballots(&poll, Position::Member, &[], 0, returned, 0);
         let tally = count_with(
             &poll,
-            facts(40, returned, returned),
+            facts(60, returned, returned),
             &b,
             &WriteInRegister::default(),
             &p,
         );
-        assert_eq!(tally.valid, met, "{returned} of 40");
+        assert_eq!(tally.valid, met, "{returned} of 60");
     }
 }
 
@@ -798,4 +800,85 @@ fn r_structure_age_bands_education_women_and_party_members() {
     );
     assert_eq!((s.bachelor_or_above, s.women, s.party_members), (2, 2, 2));
     assert_eq!(s.share(2), Some(66.7));
+}
+
+#[test]
+fn r_majority_the_base_is_every_ballot_cast_invalid_ones_included() {
+    // Two seats; two over-voted ballots and two for A: 4 cast, more than half is 3 (of the 2
+    // valid ballots it would be 2). A with 2 votes is not elected.
+    let poll = member_poll(2, &["A", "B", "C"]);
+    let b = ballots(&poll, Position::Member, &[(Mark::For("A"), 2)], 2, 0, 2);
+    let tally = count(&poll, facts(4, 4, 4), &b);
+    assert_eq!((tally.valid_ballots, tally.invalid_ballots), (2, 2));
+    assert_eq!(tally.positions[0].threshold_votes, 3);
+    assert_eq!(result(&tally, Position::Member, "A"), (2, false));
+}
+
+#[test]
+fn r_ballot_valid_a_candidates_name_written_in_is_a_vote_for_that_candidate() {
+    // 李四 stands with the committee's consent but is not in this register; writing the name
+    // still votes for the candidate, who is elected with 6 of 10.
+    let poll = member_poll(1, &["李四", "王五"]);
+    let b = ballots(
+        &poll,
+        Position::Member,
+        &[(Mark::WriteIn("李四"), 6), (Mark::For("王五"), 4)],
+        10,
+        0,
+        0,
+    );
+    let tally = count(&poll, facts(10, 10, 10), &b);
+    assert_eq!(result(&tally, Position::Member, "李四"), (6, true));
+    assert!(
+        tally.positions[0].write_ins.is_empty(),
+        "{:?}",
+        tally.positions[0].write_ins
+    );
+}
+
+#[test]
+fn r_additional_someone_elected_in_an_earlier_round_is_not_elected_again() {
+    // Round 1 elected D1 director; the member seat goes to an additional election between M1
+    // and M2, in which "D1" is written in 14 times of 36 (threshold ⌈36/3⌉ = 12). D1 holds a
+    // post already: M1 with 12 is elected.
+    let poll = Poll::new(
+        2,
+        vec![position(
+            Position::Member,
+            1,
+            RoundKind::AdditionalElection,
+            &["M1", "M2"],
+        )],
+    )
+    .expect("poll");
+    let register = WriteInRegister::new([("D1", PersonKey::new("p-D1"))]);
+    let b = ballots(
+        &poll,
+        Position::Member,
+        &[
+            (Mark::WriteIn("D1"), 14),
+            (Mark::For("M1"), 12),
+            (Mark::For("M2"), 10),
+        ],
+        36,
+        0,
+        0,
+    );
+    let again = count_round(&poll, &facts(40, 36, 36), &b, &register, &jilin()).expect("counted");
+    assert!(
+        again.elected().iter().any(|e| e.name == "D1"),
+        "without the earlier rounds D1 would win: {:?}",
+        again.elected()
+    );
+    let tally = count_later_round(
+        &poll,
+        &facts(40, 36, 36),
+        &b,
+        &register,
+        &jilin(),
+        &[PersonKey::new("p-D1")],
+    )
+    .expect("counted");
+    let elected: Vec<String> = tally.elected().into_iter().map(|e| e.name).collect();
+    assert_eq!(elected, ["M1"]);
 }

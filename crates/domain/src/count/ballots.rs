@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use super::CountError;
-use crate::poll::write_in::Resolved;
+use crate::poll::write_in::{Resolved, normalise_name};
 use crate::{Ballot, Overvote, PersonKey, Poll, RuleProfile, WriteInRegister};
 
 /// Who a written-in vote is for.
@@ -176,6 +176,21 @@ fn count_resolved(
     for (c, name) in ballot.write_ins() {
         let col = usize::from(*c);
         if !valid[col] {
+            continue;
+        }
+        // A name written in that is a candidate's printed name (one candidate only) is a vote
+        // for that candidate, registered here or not (an outside nominee stands with the
+        // committee's consent).
+        let mut by_name = positions[col]
+            .candidates
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| normalise_name(&c.name) == name.as_ref());
+        if let (Some((i, _)), None) = (by_name.next(), by_name.next()) {
+            let target = Target::Candidate(u16::try_from(i).unwrap_or(u16::MAX));
+            if !targets.contains(&(col, target.clone())) {
+                targets.push((col, target));
+            }
             continue;
         }
         let target = match register.resolve(name) {

@@ -75,9 +75,11 @@ pub(super) fn decide_positions(
     counts: &Counts,
     facts: &RoundFacts,
     profile: &RuleProfile,
+    elected_before: &[PersonKey],
 ) -> Vec<PositionTally> {
     let positions = poll.positions();
-    let mut elected_persons: HashSet<PersonKey> = HashSet::new();
+    // R-BALLOT-VALID: one person holds one post, also across rounds.
+    let mut elected_persons: HashSet<PersonKey> = elected_before.iter().cloned().collect();
     let mut fields: Vec<Field<'_>> = Vec::new();
     for (col, pp) in positions.iter().enumerate() {
         let column = &counts.columns[col];

@@ -14,6 +14,7 @@ mod decide;
 mod seats;
 mod tally;
 
+use crate::PersonKey;
 use decide::decide_positions;
 
 use crate::{
@@ -61,6 +62,21 @@ pub fn count_round(
     ballots: &[Ballot],
     register: &WriteInRegister,
     profile: &RuleProfile,
+) -> Result<Tally, CountError> {
+    count_later_round(poll, facts, ballots, register, profile, &[])
+}
+
+/// Counts a round after earlier ones (R-TIE, R-ADDITIONAL): `elected_before` are the people
+/// the contest's earlier rounds elected, who cannot be elected to a second post (a vote for
+/// one of them, written in or as a candidate of a tie-break, elects nobody). Round 1 passes
+/// none ([`count_round`]).
+pub fn count_later_round(
+    poll: &Poll,
+    facts: &RoundFacts,
+    ballots: &[Ballot],
+    register: &WriteInRegister,
+    profile: &RuleProfile,
+    elected_before: &[PersonKey],
 ) -> Result<Tally, CountError> {
     let digest = ballots_digest(poll, ballots);
     let mut tally = Tally {
@@ -146,7 +162,7 @@ pub fn count_round(
             counts.blank_ballots,
         ),
     });
-    tally.positions = decide_positions(poll, &counts, facts, profile);
+    tally.positions = decide_positions(poll, &counts, facts, profile, elected_before);
     tally.outcome = if tally.positions.iter().any(|p| p.next_round.is_some()) {
         RoundOutcome::NextRound
     } else {
