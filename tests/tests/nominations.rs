@@ -520,6 +520,29 @@ async fn a_withdrawn_nomination_needs_a_reason_frees_the_position_and_says_so_on
         "/api/v1/nominations/{}:withdraw",
         n["id"].as_str().expect("id")
     );
+    // Oversized bodies are problems, not plain text, whatever the extractor.
+    let huge = format!("{{\"reason\": \"{}\"}}", "长".repeat(700_000));
+    for path in [
+        withdraw.clone(),
+        format!("/api/v1/contests/{}/nominations", s.contest),
+    ] {
+        let r = s
+            .stack
+            .http
+            .post(s.stack.url(&path))
+            .bearer_auth(&s.officer)
+            .header("content-type", "application/json")
+            .body(huge.clone())
+            .send()
+            .await
+            .expect("request");
+        let (status, problem) = juxuan_tests::decode(r).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("request.too_large")),
+            "{path}: {problem}"
+        );
+    }
     let (status, problem) = s
         .stack
         .post(&withdraw, Some(&s.officer), &json!({"reason": "  "}))

@@ -9,7 +9,7 @@ use juxuan_proto::nomination::v1 as pb;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{ApiJson, ApiQuery, Auth, PageQuery, path_id};
+use super::extract::{ApiBytes, ApiJson, ApiQuery, Auth, PageQuery, path_id};
 use super::{AppState, List};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -255,7 +255,7 @@ pub async fn election_action(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(segment): Path<String>,
-    body: axum::body::Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> AppResult<(StatusCode, Json<Election>)> {
     // The action first: an unknown one is 404 whatever the body.
     let Some(id) = segment.strip_suffix(":clone") else {

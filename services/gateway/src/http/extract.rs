@@ -50,8 +50,32 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A raw body; one over the size limit is a 400 problem (`request.too_large`), never a plain
+/// text answer.
+pub struct ApiBytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBytes {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::body::Bytes::from_request(req, state)
+            .await
+            .map(ApiBytes)
+            .map_err(|_| too_large())
+    }
+}
+
+fn too_large() -> AppError {
+    AppError::bad_request(
+        "request.too_large",
+        "请求体过大或无法读取",
+        "The request body is too large or unreadable",
+    )
+}
+
 fn json_rejection(rejection: &JsonRejection) -> AppError {
     match rejection {
+        JsonRejection::BytesRejection(_) => too_large(),
         JsonRejection::JsonDataError(e) => AppError::bad_request(
             "request.invalid_body",
             format!("请求体字段缺失或类型不符：{}", e.body_text()),

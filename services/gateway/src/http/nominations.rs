@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{ApiJson, ApiQuery, Auth, PageQuery, path_id};
+use super::extract::{ApiBytes, ApiJson, ApiQuery, Auth, PageQuery, path_id};
 use super::{AppState, List};
 
 /// A nomination as API.md shows it.
@@ -304,7 +304,7 @@ pub async fn action(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Path(segment): Path<String>,
-    body: axum::body::Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> AppResult<Json<Nomination>> {
     // The action first: an unknown one is 404 whatever the body.
     let Some(id) = segment.strip_suffix(":withdraw") else {
