@@ -882,3 +882,34 @@ fn r_additional_someone_elected_in_an_earlier_round_is_not_elected_again() {
     let elected: Vec<String> = tally.elected().into_iter().map(|e| e.name).collect();
     assert_eq!(elected, ["M1"]);
 }
+
+#[test]
+fn r_additional_a_tie_and_a_seat_lost_to_an_unregistered_write_in_go_to_one_additional_election() {
+    // Two seats, 60 cast, threshold 31: the unregistered write-in W takes one seat that nobody
+    // can hold, B and C tie on 31 for the other. Both seats are unfilled: one additional
+    // election for 2 seats among the top unelected, B and C included.
+    let poll = member_poll(2, &["B", "C", "D"]);
+    let b = ballots(
+        &poll,
+        Position::Member,
+        &[
+            (Mark::WriteIn("W"), 50),
+            (Mark::For("B"), 31),
+            (Mark::For("C"), 31),
+            (Mark::For("D"), 5),
+        ],
+        60,
+        0,
+        0,
+    );
+    let tally = count(&poll, facts(60, 60, 60), &b);
+    let p = &tally.positions[0];
+    assert_eq!(p.unfilled_seats, 2, "{p:?}");
+    assert_eq!(p.next_round, Some(NextRound::AdditionalElection));
+    let names: Vec<&str> = p
+        .next_round_candidates
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(names, ["B", "C", "D"]);
+}

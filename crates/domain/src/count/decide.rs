@@ -256,7 +256,13 @@ fn position_tally(
         name: f.name(i).to_owned(),
         votes: f.contenders[i].votes,
     };
-    let (next_round, next_round_seats, next_round_candidates) = if !a.tied.is_empty() {
+    // R-TIE sends the tied to a tie-break for the seats they tie for; when more seats than
+    // those stay unfilled (a seat lost to an unregistered write-in as well), a tie-break alone
+    // would leave the others unaccounted for, so the additional election (R-ADDITIONAL) takes
+    // all the unfilled seats, the tied among its candidates.
+    let tie_break =
+        !a.tied.is_empty() && (unfilled_seats <= a.tie_seats || kind != RoundKind::Regular);
+    let (next_round, next_round_seats, next_round_candidates) = if tie_break {
         let names: Vec<&str> = a.tied.iter().map(|&i| f.name(i)).collect();
         findings.push(Finding {
             rule: RuleId::Tie,
