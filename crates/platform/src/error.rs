@@ -435,6 +435,13 @@ impl AppError {
     }
 }
 
+/// A failed call to another service: its own problem where it sent one ([`AppError::from_status`]).
+impl From<tonic::Status> for AppError {
+    fn from(status: tonic::Status) -> Self {
+        AppError::from_status(&status)
+    }
+}
+
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         match e {

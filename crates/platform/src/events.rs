@@ -307,6 +307,16 @@ impl Consumer {
         }
     }
 
+    /// The same consumer on a Redis connection of its own, as a service runs it (see
+    /// [`Consumer::new`] for why).
+    pub async fn on_own_connection(
+        mut self,
+        settings: &crate::config::CommonSettings,
+    ) -> anyhow::Result<Self> {
+        self.redis = crate::redis::connect(&settings.redis_url, Duration::from_secs(30)).await?;
+        Ok(self)
+    }
+
     async fn ensure_group(&self) -> anyhow::Result<()> {
         let mut redis = self.redis.clone();
         let created: redis::RedisResult<()> = redis::cmd("XGROUP")

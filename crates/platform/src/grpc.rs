@@ -243,6 +243,26 @@ pub fn authorized<T>(message: T, token: &str) -> tonic::Request<T> {
     request
 }
 
+/// A read on another service as the caller: the caller's token forwarded, retried while the
+/// service answers `UNAVAILABLE` ([`retry_read`]), the answer unwrapped, a refusal turned back
+/// into the service's own problem. `call` makes the call on a clone of `client`:
+/// `read_as(&clients.elections, &caller.token, &request, |mut c, r| async move { c.get_election(r).await })`.
+pub async fn read_as<C, Q, R, F, Fut>(
+    client: &C,
+    token: &str,
+    request: &Q,
+    call: F,
+) -> Result<R, crate::AppError>
+where
+    C: Clone,
+    Q: Clone,
+    F: Fn(C, tonic::Request<Q>) -> Fut,
+    Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
+{
+    let response = retry_read(|| call(client.clone(), authorized(request.clone(), token))).await?;
+    Ok(response.into_inner())
+}
+
 /// Retries a read while the service answers `UNAVAILABLE` (restarting, not yet up). Only
 /// for calls that are safe to repeat.
 pub async fn retry_read<T, F, Fut>(mut call: F) -> Result<T, tonic::Status>

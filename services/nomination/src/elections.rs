@@ -255,7 +255,7 @@ impl Elections {
         // The source's `rules` re-applied to the new dates: the profile in force when the new
         // nominations open, unless the source named one.
         new.overrides = crate::rules::stored_overrides(&source)?;
-        let method = crate::rules::method(&source.method)
+        let method = crate::names::parse_enum::<juxuan_domain::ElectionMethod>(&source.method)
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("stored method unknown")))?;
         new.rules = crate::rules::effective(new.opens, &new.overrides, method)?;
         let real_now = OffsetDateTime::now_utc();

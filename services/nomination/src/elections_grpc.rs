@@ -220,8 +220,10 @@ impl ElectionService for Elections {
             )
             .into());
         };
-        let (Some(overrides), Some(domain_method)) = (overrides, crate::rules::method(method))
-        else {
+        let (Some(overrides), Some(domain_method)) = (
+            overrides,
+            crate::names::parse_enum::<juxuan_domain::ElectionMethod>(method),
+        ) else {
             return Err(
                 AppError::bad_request("rules.invalid", "规则参数无效", "Invalid rules").into(),
             );

@@ -143,7 +143,7 @@ impl Electorate {
         // R-ROLL-PUBLISH (after the state check above, so 409 comes before 422): before
         // election day, and the profile's days before it. A refusal rolls the insert back.
         let profile = crate::rules::stored(&election)?;
-        let method = crate::rules::method(&election.method)
+        let method = crate::names::parse_enum::<juxuan_domain::ElectionMethod>(&election.method)
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("stored method unknown")))?;
         juxuan_domain::voters::check_electorate_publication(
             method,

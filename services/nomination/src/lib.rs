@@ -108,9 +108,8 @@ pub fn settings(env: Env<'_>) -> Result<Settings, juxuan_platform::config::Confi
 pub struct App {
     base: Base,
     id_hasher: pii::IdHasher,
-    consumer_name: String,
-    /// The consumer's own Redis connection (its blocking reads would stall shared ones).
-    consumer_redis: redis::aio::ConnectionManager,
+    /// Facts from the review service's events.
+    consumer: juxuan_platform::events::Consumer,
 }
 
 /// The consumer group reading the review service's events.
@@ -119,16 +118,21 @@ pub const CONSUMER_GROUP: &str = "nomination";
 impl App {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let base = Base::start(SERVICE, &settings.service, &MIGRATIONS).await?;
-        let consumer_redis = juxuan_platform::redis::connect(
-            &settings.service.common.redis_url,
-            std::time::Duration::from_secs(30),
+        let consumer = juxuan_platform::events::Consumer::new(
+            base.pool.clone(),
+            base.redis.clone(),
+            SCHEMA,
+            juxuan_platform::events::stream_name("review"),
+            CONSUMER_GROUP,
+            &settings.service.consumer_name,
+            std::sync::Arc::new(review_facts::ReviewFacts),
         )
+        .on_own_connection(&settings.service.common)
         .await?;
         Ok(Self {
             base,
             id_hasher: settings.id_hasher.clone(),
-            consumer_name: settings.service.consumer_name.clone(),
-            consumer_redis,
+            consumer,
         })
     }
 
@@ -142,16 +146,7 @@ impl App {
 
     pub async fn run_until_stopped(self, shutdown: Shutdown) -> anyhow::Result<()> {
         let pool = self.base.pool.clone();
-        let consumer = juxuan_platform::events::Consumer::new(
-            pool.clone(),
-            self.consumer_redis,
-            SCHEMA,
-            juxuan_platform::events::stream_name("review"),
-            CONSUMER_GROUP,
-            &self.consumer_name,
-            std::sync::Arc::new(review_facts::ReviewFacts),
-        )
-        .spawn(shutdown.clone());
+        let consumer = self.consumer.spawn(shutdown.clone());
         let mut routes = tonic::service::RoutesBuilder::default();
         routes.add_service(
             AreaServiceServer::new(areas::Areas::new(pool.clone()))

@@ -127,6 +127,12 @@ impl Page {
     }
 }
 
+/// One of the domain crate's enumerations from its API name (`all_voters`, `member`, …), as
+/// the domain crate spells it in JSON; `None` for any other string.
+pub fn parse_enum<T: serde::de::DeserializeOwned>(raw: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(raw.to_owned())).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 use crate::elections::clock_of;
 use crate::elections_store::{self, ContestRow, ElectionRow};
-use crate::names::Page;
+use crate::names::{Page, parse_enum};
 use crate::pii::IdHasher;
 use crate::scope::{self, AreaPath, KEEPERS};
 use crate::{AUDIT, OUTBOX, identity};
@@ -163,14 +163,6 @@ fn invalid(field: &str, code: &'static str, zh: &str, en: &str) -> AppError {
     AppError::invalid_field(field, code, Text::new(zh.to_owned(), en.to_owned()))
 }
 
-fn rule(code: &'static str, field: &str, zh: &str, en: &str) -> AppError {
-    let mut e = invalid(field, code, zh, en);
-    if let AppError::Client(p) = &mut e {
-        p.kind = Kind::Rule;
-    }
-    e
-}
-
 fn gender_of(raw: &str) -> &'static str {
     if raw == "female" { "female" } else { "male" }
 }
@@ -196,8 +188,8 @@ impl Nominations {
         let positions = rows
             .into_iter()
             .map(|(_, position, seats)| {
-                let position: Position =
-                    serde_json::from_value(serde_json::Value::String(position))?;
+                let position: Position = parse_enum(&position)
+                    .ok_or_else(|| anyhow::anyhow!("stored position `{position}`"))?;
                 let seats = Seats::new(u32::try_from(seats).unwrap_or(0))?;
                 Ok(PositionSeats { position, seats })
             })
@@ -391,7 +383,7 @@ impl Nominations {
         .await?;
         let standing: Vec<StandingNomination> = standing
             .into_iter()
-            .filter_map(|(p,)| serde_json::from_value(serde_json::Value::String(p)).ok())
+            .filter_map(|(p,)| parse_enum(&p))
             .map(|position| StandingNomination {
                 person: person.clone(),
                 position,
@@ -507,12 +499,16 @@ impl Nominations {
         .map_err(|e| {
             // A concurrent nomination of the same person for the same post won the race.
             if unique_violation(&e).is_some() {
-                rule(
-                    "nomination.duplicate_nominee",
-                    "nominee",
-                    "此人已被提名竞选该职位",
-                    "This person is already nominated for this position",
-                )
+                AppError::violations(vec![Violation {
+                    code: "nomination.duplicate_nominee",
+                    field: Some("nominee".into()),
+                    rule: RuleId::NomDup,
+                    refusal: Refusal::Rule,
+                    message: juxuan_domain::Text::new(
+                        "此人已被提名竞选该职位",
+                        "This person is already nominated for this position",
+                    ),
+                }])
             } else {
                 e.into()
             }

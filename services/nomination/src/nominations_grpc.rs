@@ -8,7 +8,7 @@ use juxuan_proto::nomination::v1::{self as pb, nomination_service_server::Nomina
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use crate::names::{Page, parse_id};
+use crate::names::{Page, parse_enum, parse_id};
 use crate::nominations::{Filter, NewNomination, NominationRow, Nominations, NomineeInput};
 
 const POSITIONS: &[&str] = &["director", "deputy_director", "member"];
@@ -34,10 +34,6 @@ fn one_of(field: &str, raw: &str, allowed: &[&'static str]) -> Result<&'static s
                 format!("One of {}", allowed.join(", ")),
             ),
         })
-}
-
-fn parse_enum<T: serde::de::DeserializeOwned>(raw: &str) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(raw.to_owned())).ok()
 }
 
 fn parse_submit(r: &pb::SubmitNominationRequest) -> Result<(Uuid, NewNomination), AppError> {

@@ -66,11 +66,6 @@ pub fn effective(
     Ok(profile)
 }
 
-/// The method as the domain names it.
-pub fn method(raw: &str) -> Option<ElectionMethod> {
-    serde_json::from_value(serde_json::Value::String(raw.to_owned())).ok()
-}
-
 /// The effective profile stored with an election; for an election stored before profiles
 /// were (its `rules` held only the overrides), the profile resolved again from them.
 pub fn stored(election: &ElectionRow) -> AppResult<RuleProfile> {

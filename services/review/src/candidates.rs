@@ -10,7 +10,7 @@ use juxuan_domain::{
 use juxuan_platform::audit;
 use juxuan_platform::auth::Caller;
 use juxuan_platform::error::{Kind, Text, unique_violation};
-use juxuan_platform::grpc::{authorized, retry_read};
+use juxuan_platform::grpc::read_as;
 use juxuan_platform::scope::{self, AreaPath, KEEPERS};
 use juxuan_platform::{AppError, AppResult};
 use juxuan_proto::nomination::v1 as npb;
@@ -78,10 +78,6 @@ struct ContestFacts {
     drill: bool,
 }
 
-fn upstream(s: tonic::Status) -> AppError {
-    AppError::from_status(&s)
-}
-
 fn bad_upstream(what: &str) -> AppError {
     AppError::internal(anyhow::anyhow!("the nomination service sent a bad {what}"))
 }
@@ -90,28 +86,21 @@ impl Review {
     /// The contest, its election's profile and clock, read as the caller (so the nomination
     /// service applies the same area rules).
     async fn contest_facts(&self, caller: &Caller, contest_id: Uuid) -> AppResult<ContestFacts> {
+        let token = &caller.token;
         let get = npb::GetContestRequest {
             id: contest_id.to_string(),
         };
-        let contest = retry_read(|| {
-            let mut c = self.elections.clone();
-            let request = authorized(get.clone(), &caller.token);
-            async move { c.get_contest(request).await }
+        let contest = read_as(&self.elections, token, &get, |mut c, r| async move {
+            c.get_contest(r).await
         })
-        .await
-        .map_err(upstream)?
-        .into_inner();
+        .await?;
         let get = npb::GetElectionRequest {
             id: contest.election_id.clone(),
         };
-        let election = retry_read(|| {
-            let mut c = self.elections.clone();
-            let request = authorized(get.clone(), &caller.token);
-            async move { c.get_election(request).await }
+        let election = read_as(&self.elections, token, &get, |mut c, r| async move {
+            c.get_election(r).await
         })
-        .await
-        .map_err(upstream)?
-        .into_inner();
+        .await?;
         let ids = |raw: &str| Uuid::parse_str(raw).map_err(|_| bad_upstream("id"));
         let area = AreaPath::community(
             ids(&contest.community_id)?,

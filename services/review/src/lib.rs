@@ -68,9 +68,7 @@ pub fn settings(env: Env<'_>) -> Result<Settings, ConfigError> {
 pub struct App {
     base: Base,
     elections: ElectionClient,
-    consumer_name: String,
-    /// The consumer's own Redis connection (its blocking reads would stall shared ones).
-    consumer_redis: redis::aio::ConnectionManager,
+    consumer: Consumer,
 }
 
 impl App {
@@ -78,16 +76,17 @@ impl App {
         let elections =
             ElectionServiceClient::with_interceptor(channel(&settings.nomination_url)?, Outgoing);
         let base = Base::start(SERVICE, &settings.service, &MIGRATIONS).await?;
-        let consumer_redis = juxuan_platform::redis::connect(
-            &settings.service.common.redis_url,
-            std::time::Duration::from_secs(30),
+        let consumer = Self::consumer(
+            base.pool.clone(),
+            base.redis.clone(),
+            &settings.service.consumer_name,
         )
+        .on_own_connection(&settings.service.common)
         .await?;
         Ok(Self {
             base,
             elections,
-            consumer_name: settings.service.consumer_name.clone(),
-            consumer_redis,
+            consumer,
         })
     }
 
@@ -118,8 +117,7 @@ impl App {
 
     pub async fn run_until_stopped(self, shutdown: Shutdown) -> anyhow::Result<()> {
         let pool = self.base.pool.clone();
-        let consumer = Self::consumer(pool.clone(), self.consumer_redis, &self.consumer_name)
-            .spawn(shutdown.clone());
+        let consumer = self.consumer.spawn(shutdown.clone());
         let mut routes = tonic::service::RoutesBuilder::default();
         routes.add_service(ReviewServiceServer::new(review::Review::new(
             pool,

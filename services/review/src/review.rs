@@ -7,7 +7,7 @@
 use juxuan_domain::{Decision, ReviewStage, ReviewState};
 use juxuan_platform::audit;
 use juxuan_platform::auth::{AreaLevel, Caller, Role};
-use juxuan_platform::error::{FieldError, Kind, Text, WireProblem};
+use juxuan_platform::error::{Kind, Text};
 use juxuan_platform::scope::{self, AreaPath};
 use juxuan_platform::{AppError, AppResult};
 use juxuan_proto::review::v1 as pb;
@@ -100,29 +100,21 @@ fn domain_role(role: Role) -> Option<juxuan_domain::Role> {
     })
 }
 
+/// A refusal of the review state machine as the domain crate's other refusals are answered.
 fn refusal(e: juxuan_domain::ReviewError) -> AppError {
-    let kind = match e.refusal() {
-        juxuan_domain::Refusal::Forbidden => Kind::Forbidden,
-        juxuan_domain::Refusal::Conflict => Kind::Conflict,
-        juxuan_domain::Refusal::Rule => Kind::Rule,
-    };
-    let message: Text = e.message().into();
     let field = match e {
         juxuan_domain::ReviewError::ReasonRequired => "reason",
         juxuan_domain::ReviewError::WrongStage { .. }
         | juxuan_domain::ReviewError::WrongRole { .. } => "stage",
         _ => "decision",
     };
-    AppError::Client(Box::new(WireProblem {
-        kind,
-        code: e.code().into(),
-        detail: message.clone(),
-        errors: vec![FieldError {
-            field: field.into(),
-            code: e.code().into(),
-            message,
-        }],
-    }))
+    AppError::violations(vec![juxuan_domain::Violation {
+        code: e.code(),
+        field: Some(field.to_owned()),
+        rule: e.rule(),
+        refusal: e.refusal(),
+        message: e.message(),
+    }])
 }
 
 /// A review request, parsed.
@@ -172,14 +164,13 @@ impl Review {
                 let request = juxuan_proto::nomination::v1::GetClockRequest {
                     election_id: election_id.to_string(),
                 };
-                let clock = juxuan_platform::grpc::retry_read(|| {
-                    let mut c = self.elections.clone();
-                    let request = juxuan_platform::grpc::authorized(request.clone(), &caller.token);
-                    async move { c.get_clock(request).await }
-                })
-                .await
-                .map_err(|s| AppError::from_status(&s))?
-                .into_inner();
+                let clock = juxuan_platform::grpc::read_as(
+                    &self.elections,
+                    &caller.token,
+                    &request,
+                    |mut c, r| async move { c.get_clock(r).await },
+                )
+                .await?;
                 let election_now = OffsetDateTime::parse(
                     &clock.now,
                     &time::format_description::well_known::Rfc3339,

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use juxuan_platform::grpc::{authorized, retry_read};
+use juxuan_platform::grpc::{authorized, read_as};
 use juxuan_platform::{AppError, AppResult};
 use juxuan_proto::nomination::v1 as pb;
 use serde::{Deserialize, Serialize};
@@ -121,24 +121,19 @@ impl From<pb::ResidentGroup> for ResidentGroup {
     }
 }
 
-fn status(s: tonic::Status) -> AppError {
-    AppError::from_status(&s)
-}
-
 type Created<T> = (StatusCode, Json<T>);
 
 /// A read through the area client, retried while the service is restarting.
 macro_rules! read {
     ($state:expr, $caller:expr, $method:ident, $request:expr) => {{
         let request = $request;
-        retry_read(|| {
-            let mut client = $state.areas.clone();
-            let request = authorized(request.clone(), &$caller.token);
-            async move { client.$method(request).await }
-        })
-        .await
-        .map_err(status)?
-        .into_inner()
+        read_as(
+            &$state.areas,
+            &$caller.token,
+            &request,
+            |mut c, r| async move { c.$method(r).await },
+        )
+        .await?
     }};
 }
 
@@ -194,8 +189,7 @@ pub async fn create_street(
         .areas
         .clone()
         .create_street(authorized(request, &caller.token))
-        .await
-        .map_err(status)?
+        .await?
         .into_inner();
     Ok((StatusCode::CREATED, Json(s.into())))
 }
@@ -239,8 +233,7 @@ pub async fn create_community(
         .areas
         .clone()
         .create_community(authorized(request, &caller.token))
-        .await
-        .map_err(status)?
+        .await?
         .into_inner();
     Ok((StatusCode::CREATED, Json(c.into())))
 }
@@ -298,8 +291,7 @@ pub async fn create_group(
         .areas
         .clone()
         .create_resident_group(authorized(request, &caller.token))
-        .await
-        .map_err(status)?
+        .await?
         .into_inner();
     Ok((StatusCode::CREATED, Json(g.into())))
 }
@@ -360,8 +352,7 @@ pub async fn import(
         .areas
         .clone()
         .import_areas(authorized(request, &caller.token))
-        .await
-        .map_err(status)?
+        .await?
         .into_inner();
     Ok(Json(ImportResult {
         streets_created: r.streets_created,

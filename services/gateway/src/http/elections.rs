@@ -3,14 +3,14 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use juxuan_platform::grpc::{authorized, retry_read};
+use juxuan_platform::grpc::{authorized, read_as};
 use juxuan_platform::{AppError, AppResult};
 use juxuan_proto::nomination::v1 as pb;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiBytes, ApiJson, ApiQuery, Auth, PageQuery, path_id};
-use super::{AppState, List};
+use super::{AppState, List, nonempty};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Election {
@@ -110,10 +110,6 @@ pub struct ElectionsQuery {
     pub cursor: Option<String>,
 }
 
-fn some(s: String) -> Option<String> {
-    Some(s).filter(|s| !s.is_empty())
-}
-
 impl From<pb::Election> for Election {
     fn from(e: pb::Election) -> Self {
         Self {
@@ -126,10 +122,10 @@ impl From<pb::Election> for Election {
             method: e.method,
             nomination_opens_on: e.nomination_opens_on,
             nomination_closes_on: e.nomination_closes_on,
-            term_ends_on: some(e.term_ends_on),
+            term_ends_on: nonempty(e.term_ends_on),
             clock: e.clock,
             created_at: e.created_at,
-            cloned_from: some(e.cloned_from),
+            cloned_from: nonempty(e.cloned_from),
         }
     }
 }
@@ -155,10 +151,6 @@ impl From<pb::Contest> for Contest {
             status: c.status,
         }
     }
-}
-
-fn status(s: tonic::Status) -> AppError {
-    AppError::from_status(&s)
 }
 
 fn client(state: &AppState) -> super::ElectionClient {
@@ -187,8 +179,7 @@ pub async fn create_election(
     };
     let e = client(&state)
         .create_election(authorized(request, &caller.token))
-        .await
-        .map_err(status)?
+        .await?
         .into_inner();
     Ok((StatusCode::CREATED, Json(e.into())))
 }
@@ -212,17 +203,16 @@ pub async fn list_elections(
         district_id,
         page: Some(page.to_proto()),
     };
-    let r = retry_read(|| {
-        let mut c = client(&state);
-        let request = authorized(request.clone(), &caller.token);
-        async move { c.list_elections(request).await }
-    })
-    .await
-    .map_err(status)?
-    .into_inner();
+    let r = read_as(
+        &state.elections,
+        &caller.token,
+        &request,
+        |mut c, r| async move { c.list_elections(r).await },
+    )
+    .await?;
     Ok(Json(List {
         items: r.items.into_iter().map(Into::into).collect(),
-        next_cursor: some(r.next_cursor),
+        next_cursor: nonempty(r.next_cursor),
     }))
 }
 
@@ -236,14 +226,13 @@ pub async fn get_election(
     let request = pb::GetElectionRequest {
         id: path_id(&id)?.to_string(),
     };
-    let e = retry_read(|| {
-        let mut c = client(&state);
-        let request = authorized(request.clone(), &caller.token);
-        async move { c.get_election(request).await }
-    })
-    .await
-    .map_err(status)?
-    .into_inner();
+    let e = read_as(
+        &state.elections,
+        &caller.token,
+        &request,
+        |mut c, r| async move { c.get_election(r).await },
+    )
+    .await?;
     Ok(Json(e.into()))
 }
 
@@ -283,8 +272,7 @@ pub async fn election_action(
     };
     let e = client(&state)
         .clone_election(authorized(request, &caller.token))
-        .await
-        .map_err(status)?
+        .await?
         .into_inner();
     Ok((StatusCode::CREATED, Json(e.into())))
 }
@@ -304,8 +292,7 @@ pub async fn advance_clock(
     };
     let e = client(&state)
         .advance_clock(authorized(request, &caller.token))
-        .await
-        .map_err(status)?
+        .await?
         .into_inner();
     Ok(Json(ClockNow { clock: e.clock }))
 }
@@ -335,8 +322,7 @@ pub async fn create_contest(
     };
     let c = client(&state)
         .create_contest(authorized(request, &caller.token))
-        .await
-        .map_err(status)?
+        .await?
         .into_inner();
     Ok((StatusCode::CREATED, Json(c.into())))
 }
@@ -353,17 +339,16 @@ pub async fn list_contests(
         election_id: path_id(&id)?.to_string(),
         page: Some(page.to_proto()),
     };
-    let r = retry_read(|| {
-        let mut c = client(&state);
-        let request = authorized(request.clone(), &caller.token);
-        async move { c.list_contests(request).await }
-    })
-    .await
-    .map_err(status)?
-    .into_inner();
+    let r = read_as(
+        &state.elections,
+        &caller.token,
+        &request,
+        |mut c, r| async move { c.list_contests(r).await },
+    )
+    .await?;
     Ok(Json(List {
         items: r.items.into_iter().map(Into::into).collect(),
-        next_cursor: some(r.next_cursor),
+        next_cursor: nonempty(r.next_cursor),
     }))
 }
 
@@ -378,14 +363,13 @@ pub async fn get_contest(
     let request = pb::GetContestRequest {
         id: path_id(&id)?.to_string(),
     };
-    let c = retry_read(|| {
-        let mut c = client(&state);
-        let request = authorized(request.clone(), &caller.token);
-        async move { c.get_contest(request).await }
-    })
-    .await
-    .map_err(status)?
-    .into_inner();
+    let c = read_as(
+        &state.elections,
+        &caller.token,
+        &request,
+        |mut c, r| async move { c.get_contest(r).await },
+    )
+    .await?;
     Ok(Json(c.into()))
 }
 
@@ -427,14 +411,13 @@ pub async fn electorate(
         contest_id: path_id(&id)?.to_string(),
         page: Some(page.to_proto()),
     };
-    let r = retry_read(|| {
-        let mut c = state.electorate.clone();
-        let request = authorized(request.clone(), &caller.token);
-        async move { c.list_electorate(request).await }
-    })
-    .await
-    .map_err(status)?
-    .into_inner();
+    let r = read_as(
+        &state.electorate,
+        &caller.token,
+        &request,
+        |mut c, r| async move { c.list_electorate(r).await },
+    )
+    .await?;
     Ok(Json(ElectorateList {
         count: r.count,
         items: r
@@ -446,11 +429,11 @@ pub async fn electorate(
                 id_number_masked: e.id_number_masked,
                 gender: e.gender,
                 household_no: e.household_no,
-                resident_group: some(e.resident_group),
+                resident_group: nonempty(e.resident_group),
             })
             .collect(),
-        next_cursor: some(r.next_cursor),
-        published_at: some(r.published_at),
+        next_cursor: nonempty(r.next_cursor),
+        published_at: nonempty(r.published_at),
     }))
 }
 
@@ -469,8 +452,7 @@ pub async fn publish_electorate(
         .electorate
         .clone()
         .publish_electorate(authorized(request, &caller.token))
-        .await
-        .map_err(status)?
+        .await?
         .into_inner();
     Ok(Json(ElectoratePublication {
         published_at: p.published_at,

@@ -95,6 +95,11 @@ pub struct ProblemField {
     pub message: String,
 }
 
+/// A proto string field as JSON: empty (proto3's "unset") is `null`.
+pub fn nonempty(s: String) -> Option<String> {
+    Some(s).filter(|s| !s.is_empty())
+}
+
 /// Largest request body except for imports.
 pub const MAX_BODY: usize = 1024 * 1024;
 /// Largest import file.

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use juxuan_platform::error::{Kind, Text};
-use juxuan_platform::grpc::{authorized, retry_read};
+use juxuan_platform::grpc::{authorized, read_as};
 use juxuan_platform::{AppError, AppResult};
 use juxuan_proto::nomination::v1 as pb;
 use serde::{Deserialize, Serialize};
@@ -12,7 +12,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiBytes, ApiJson, ApiQuery, Auth, PageQuery, path_id};
-use super::{AppState, List};
+use super::{AppState, List, nonempty};
 
 /// A nomination as API.md shows it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -80,10 +80,6 @@ pub struct NominationsQuery {
     pub cursor: Option<String>,
 }
 
-fn some(s: String) -> Option<String> {
-    Some(s).filter(|s| !s.is_empty())
-}
-
 fn parse_json(raw: &str) -> Value {
     serde_json::from_str(raw).unwrap_or(Value::Null)
 }
@@ -112,7 +108,7 @@ impl From<pb::Nomination> for Nomination {
         };
         shown.insert(
             "voter_id".into(),
-            some(nominee.voter_id).map_or(Value::Null, Value::String),
+            nonempty(nominee.voter_id).map_or(Value::Null, Value::String),
         );
         shown.insert("name".into(), Value::String(nominee.name));
         shown.insert(
@@ -138,15 +134,11 @@ impl From<pb::Nomination> for Nomination {
             profile: n.profile,
             submitted_at: n.submitted_at,
             submitted_by: n.submitted_by,
-            withdrawn_at: some(n.withdrawn_at),
-            withdraw_reason: some(n.withdraw_reason),
+            withdrawn_at: nonempty(n.withdrawn_at),
+            withdraw_reason: nonempty(n.withdraw_reason),
             drill: n.drill,
         }
     }
-}
-
-fn status(s: tonic::Status) -> AppError {
-    AppError::from_status(&s)
 }
 
 fn client(state: &AppState) -> super::NominationClient {
@@ -209,8 +201,7 @@ pub async fn submit(
     };
     let n = client(&state)
         .submit_nomination(authorized(request, &caller.token))
-        .await
-        .map_err(status)?
+        .await?
         .into_inner();
     Ok((StatusCode::CREATED, Json(n.into())))
 }
@@ -236,14 +227,13 @@ pub async fn list(
         status: q.status.unwrap_or_default(),
         eligible: q.eligible.map(|e| e.to_string()).unwrap_or_default(),
     };
-    let r = retry_read(|| {
-        let mut c = client(&state);
-        let request = authorized(request.clone(), &caller.token);
-        async move { c.list_nominations(request).await }
-    })
-    .await
-    .map_err(status)?
-    .into_inner();
+    let r = read_as(
+        &state.nominations,
+        &caller.token,
+        &request,
+        |mut c, r| async move { c.list_nominations(r).await },
+    )
+    .await?;
     // The review service's stages and statuses, one call for the whole contest.
     let cases = super::review::cases_of(&state, &caller.token, &id).await;
     Ok(Json(List {
@@ -255,7 +245,7 @@ pub async fn list(
                 composed(n, case)
             })
             .collect(),
-        next_cursor: some(r.next_cursor),
+        next_cursor: nonempty(r.next_cursor),
     }))
 }
 
@@ -266,7 +256,7 @@ fn composed(n: pb::Nomination, case: Option<juxuan_proto::review::v1::Case>) -> 
         && shown.status == "submitted"
     {
         shown.status = case.status;
-        shown.review_stage = Some(case.review_stage).filter(|s| !s.is_empty());
+        shown.review_stage = nonempty(case.review_stage);
     }
     shown
 }
@@ -282,14 +272,13 @@ pub async fn get(
     let request = pb::GetNominationRequest {
         id: path_id(&id)?.to_string(),
     };
-    let n = retry_read(|| {
-        let mut c = client(&state);
-        let request = authorized(request.clone(), &caller.token);
-        async move { c.get_nomination(request).await }
-    })
-    .await
-    .map_err(status)?
-    .into_inner();
+    let n = read_as(
+        &state.nominations,
+        &caller.token,
+        &request,
+        |mut c, r| async move { c.get_nomination(r).await },
+    )
+    .await?;
     // The review service owns the stage and the status under review (approved, rejected, …).
     let case = super::review::case_of(&state, &caller.token, &n.id).await;
     Ok(Json(composed(n, case)))
@@ -327,8 +316,7 @@ pub async fn action(
     };
     let n = client(&state)
         .withdraw_nomination(authorized(request, &caller.token))
-        .await
-        .map_err(status)?
+        .await?
         .into_inner();
     Ok(Json(n.into()))
 }

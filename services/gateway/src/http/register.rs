@@ -4,7 +4,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{StatusCode, header};
-use juxuan_platform::grpc::{authorized, retry_read};
+use juxuan_platform::grpc::{authorized, read_as};
 use juxuan_platform::{AppError, AppResult};
 use juxuan_proto::nomination::v1 as pb;
 use serde::{Deserialize, Serialize};
@@ -81,10 +81,6 @@ impl From<pb::Voter> for Voter {
     }
 }
 
-fn status(s: tonic::Status) -> AppError {
-    AppError::from_status(&s)
-}
-
 #[utoipa::path(post, path = "/api/v1/communities/{id}/voters", tag = "register", security(("bearer" = [])), params(("id" = String, Path)),
     request_body = AddVoter,
     responses((status = 201, body = Voter), (status = 400, body = super::Problem, content_type = "application/problem+json"),
@@ -110,8 +106,7 @@ pub async fn add_voter(
         .register
         .clone()
         .add_voter(authorized(request, &caller.token))
-        .await
-        .map_err(status)?
+        .await?
         .into_inner();
     Ok((StatusCode::CREATED, Json(v.into())))
 }
@@ -202,8 +197,7 @@ pub async fn import_voters(
         .register
         .clone()
         .import_voters(authorized(request, &caller.token))
-        .await
-        .map_err(status)?
+        .await?
         .into_inner();
     Ok(Json(ImportResult {
         imported: r.imported,
@@ -237,14 +231,13 @@ pub async fn list_voters(
         q: q.q.unwrap_or_default(),
         page: Some(page.to_proto()),
     };
-    let r = retry_read(|| {
-        let mut c = state.register.clone();
-        let request = authorized(request.clone(), &caller.token);
-        async move { c.list_voters(request).await }
-    })
-    .await
-    .map_err(status)?
-    .into_inner();
+    let r = read_as(
+        &state.register,
+        &caller.token,
+        &request,
+        |mut c, r| async move { c.list_voters(r).await },
+    )
+    .await?;
     Ok(Json(List {
         items: r.items.into_iter().map(Into::into).collect(),
         next_cursor: Some(r.next_cursor).filter(|c| !c.is_empty()),

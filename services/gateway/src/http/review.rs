@@ -3,22 +3,14 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use juxuan_platform::grpc::{authorized, retry_read};
-use juxuan_platform::{AppError, AppResult};
+use juxuan_platform::AppResult;
+use juxuan_platform::grpc::{authorized, read_as};
 use juxuan_proto::review::v1 as pb;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::AppState;
 use super::extract::{ApiJson, ApiQuery, Auth, PageQuery, path_id};
-
-fn some(s: String) -> Option<String> {
-    Some(s).filter(|s| !s.is_empty())
-}
-
-fn status(s: tonic::Status) -> AppError {
-    AppError::from_status(&s)
-}
+use super::{AppState, nonempty};
 
 fn client(state: &AppState) -> super::ReviewClient {
     state.review.clone()
@@ -54,7 +46,7 @@ impl From<pb::Case> for QueueItem {
             nominee_name: c.nominee_name,
             eligible: c.eligible,
             status: c.status,
-            review_stage: some(c.review_stage),
+            review_stage: nonempty(c.review_stage),
             submitted_at: c.submitted_at,
             drill: c.drill,
         }
@@ -141,8 +133,8 @@ impl From<pb::CandidateList> for CandidateList {
                     position: c.position,
                 })
                 .collect(),
-            published_at: some(l.published_at),
-            ballot_fingerprint: some(l.ballot_fingerprint),
+            published_at: nonempty(l.published_at),
+            ballot_fingerprint: nonempty(l.ballot_fingerprint),
         }
     }
 }
@@ -162,18 +154,17 @@ pub async fn queue(
         stage: q.stage.unwrap_or_default(),
         page: Some(page.to_proto()),
     };
-    let r = retry_read(|| {
-        let mut c = client(&state);
-        let request = authorized(request.clone(), &caller.token);
-        async move { c.review_queue(request).await }
-    })
-    .await
-    .map_err(status)?
-    .into_inner();
+    let r = read_as(
+        &state.review,
+        &caller.token,
+        &request,
+        |mut c, r| async move { c.review_queue(r).await },
+    )
+    .await?;
     Ok(Json(Queue {
         items: r.items.into_iter().map(Into::into).collect(),
         count: r.count,
-        next_cursor: some(r.next_cursor),
+        next_cursor: nonempty(r.next_cursor),
     }))
 }
 
@@ -196,15 +187,14 @@ pub async fn decide(
     };
     let r = client(&state)
         .decide(authorized(request, &caller.token))
-        .await
-        .map_err(status)?
+        .await?
         .into_inner();
     Ok((
         StatusCode::CREATED,
         Json(DecisionResult {
             stage: r.stage,
             decision: r.decision,
-            next_stage: some(r.next_stage),
+            next_stage: nonempty(r.next_stage),
             status: r.status,
         }),
     ))
@@ -221,14 +211,13 @@ pub async fn decisions(
     let request = pb::ListDecisionsRequest {
         nomination_id: path_id(&id)?.to_string(),
     };
-    let r = retry_read(|| {
-        let mut c = client(&state);
-        let request = authorized(request.clone(), &caller.token);
-        async move { c.list_decisions(request).await }
-    })
-    .await
-    .map_err(status)?
-    .into_inner();
+    let r = read_as(
+        &state.review,
+        &caller.token,
+        &request,
+        |mut c, r| async move { c.list_decisions(r).await },
+    )
+    .await?;
     Ok(Json(Decisions {
         items: r
             .items
@@ -236,7 +225,7 @@ pub async fn decisions(
             .map(|d| Decision {
                 stage: d.stage,
                 decision: d.decision,
-                reason: some(d.reason),
+                reason: nonempty(d.reason),
                 decided_by: d.decided_by,
                 role: d.role,
                 decided_at: d.decided_at,
@@ -256,14 +245,13 @@ pub async fn candidates(
     let request = pb::ListCandidatesRequest {
         contest_id: path_id(&id)?.to_string(),
     };
-    let r = retry_read(|| {
-        let mut c = client(&state);
-        let request = authorized(request.clone(), &caller.token);
-        async move { c.list_candidates(request).await }
-    })
-    .await
-    .map_err(status)?
-    .into_inner();
+    let r = read_as(
+        &state.review,
+        &caller.token,
+        &request,
+        |mut c, r| async move { c.list_candidates(r).await },
+    )
+    .await?;
     Ok(Json(r.into()))
 }
 
@@ -281,8 +269,7 @@ pub async fn publish(
     };
     let r = client(&state)
         .publish_candidates(authorized(request, &caller.token))
-        .await
-        .map_err(status)?
+        .await?
         .into_inner();
     Ok((StatusCode::CREATED, Json(r.into())))
 }
