@@ -206,16 +206,7 @@ impl Register {
         store::upsert(&mut tx, community_id, std::slice::from_ref(&voter)).await?;
         let row = store::voter_by_hash(&mut tx, &voter.id_hash)
             .await?
-            .ok_or_else(|| {
-                AppError::new(
-                    Kind::Conflict,
-                    "voter.registered_elsewhere",
-                    Text::new(
-                        "此人已在其他社区登记",
-                        "This person is registered in another community",
-                    ),
-                )
-            })?;
+            .ok_or_else(elsewhere)?;
         let change = serde_json::json!({"name": row.name, "id_number": row.id_masked, "household_no": row.household_no});
         AUDIT
             .append(
