@@ -526,9 +526,9 @@ async fn a_withdrawn_nomination_needs_a_reason_frees_the_position_and_says_so_on
         withdraw.clone(),
         format!("/api/v1/contests/{}/nominations", s.contest),
     ] {
-        let r = s
-            .stack
-            .http
+        // A client of its own: the server answers before reading the whole body and closes
+        // the connection, which a pooled client would otherwise reuse for the next request.
+        let r = reqwest::Client::new()
             .post(s.stack.url(&path))
             .bearer_auth(&s.officer)
             .header("content-type", "application/json")
