@@ -207,3 +207,204 @@ pub fn check<'a>(nomination: &'a Value, rule: &str) -> &'a Value {
         .and_then(|c| c.iter().find(|c| c["rule"] == rule))
         .unwrap_or_else(|| panic!("no {rule} check in {nomination}"))
 }
+
+/// A contest ready for election day: candidates approved at the three stages, the list and
+/// the electorate published (the clock still on 2024-05-15), and the venue's teller and voting
+/// terminal.
+pub struct Venue {
+    pub s: Setup,
+    pub teller: String,
+    pub terminal: String,
+    /// Candidate ids by name.
+    pub candidates: HashMap<String, String>,
+}
+
+impl Setup {
+    /// Nominates each `(position, name)`, approves it at every stage, publishes the list and
+    /// the electorate.
+    pub async fn venue(self, nominees: &[(&str, &str)]) -> Venue {
+        let st = &self.stack;
+        let street = st
+            .officer(
+                &self.a.admin,
+                "venue.street",
+                "street_officer",
+                &self.a.street,
+            )
+            .await;
+        let district = st
+            .officer(
+                &self.a.admin,
+                "venue.district",
+                "district_reviewer",
+                &self.a.district,
+            )
+            .await;
+        let mut ids = Vec::new();
+        for (position, name) in nominees {
+            let (status, n) = self
+                .nominate(
+                    &self.officer,
+                    &joint(position, &self.ten(), registered(&self.voter(name))),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{n}");
+            ids.push(n["id"].as_str().expect("id").to_owned());
+        }
+        for id in &ids {
+            for (token, stage) in [
+                (&self.officer, "community"),
+                (&street, "street"),
+                (&district, "district"),
+            ] {
+                // The review case opens from an event: retry while it is not there yet.
+                let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+                loop {
+                    let (status, body) = st
+                        .post(
+                            &format!("/api/v1/nominations/{id}/decisions"),
+                            Some(token),
+                            &json!({"stage": stage, "decision": "approve"}),
+                        )
+                        .await;
+                    if status == StatusCode::CREATED {
+                        break;
+                    }
+                    assert!(
+                        status == StatusCode::NOT_FOUND && tokio::time::Instant::now() < deadline,
+                        "{stage}: {status} {body}"
+                    );
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            }
+        }
+        let (status, list) = st
+            .post(
+                &format!("/api/v1/contests/{}/candidates:publish", self.contest),
+                Some(&self.officer),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{list}");
+        let (status, body) = st
+            .post(
+                &format!("/api/v1/contests/{}/electorate:publish", self.contest),
+                Some(&self.officer),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let candidates = list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|c| {
+                (
+                    c["name"].as_str().expect("name").to_owned(),
+                    c["candidate_id"].as_str().expect("id").to_owned(),
+                )
+            })
+            .collect();
+        let teller = st
+            .officer(&self.a.admin, "venue.teller", "teller", &self.a.community)
+            .await;
+        let terminal = st
+            .officer(
+                &self.a.admin,
+                "venue.terminal",
+                "terminal",
+                &self.a.community,
+            )
+            .await;
+        Venue {
+            s: self,
+            teller,
+            terminal,
+            candidates,
+        }
+    }
+}
+
+impl Venue {
+    pub fn candidate(&self, name: &str) -> String {
+        self.candidates
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no candidate {name}"))
+    }
+
+    /// Opens the contest's next round.
+    pub async fn open(&self, mode: &str) -> Value {
+        let (status, poll) = self
+            .s
+            .stack
+            .post(
+                &format!("/api/v1/contests/{}/polls", self.s.contest),
+                Some(&self.s.officer),
+                &json!({"mode": mode}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{poll}");
+        poll
+    }
+
+    pub async fn check_in(&self, poll: &str, voter: &str) -> (StatusCode, Value) {
+        self.s
+            .stack
+            .post(
+                &format!("/api/v1/polls/{poll}/checkins"),
+                Some(&self.s.officer),
+                &json!({"voter_id": voter}),
+            )
+            .await
+    }
+
+    pub async fn cast(&self, poll: &str, token: &str, choices: Value) -> (StatusCode, Value) {
+        self.s
+            .stack
+            .post(
+                &format!("/api/v1/polls/{poll}/ballots"),
+                Some(&self.terminal),
+                &json!({"ballot_token": token, "choices": choices}),
+            )
+            .await
+    }
+
+    /// Checks the elector in and casts their ballot; the receipt.
+    pub async fn vote(&self, poll: &str, voter_name: &str, choices: Value) -> String {
+        let (status, issued) = self.check_in(poll, &self.s.voter(voter_name)).await;
+        assert_eq!(status, StatusCode::CREATED, "{voter_name}: {issued}");
+        let token = issued["ballot_token"].as_str().expect("token");
+        let (status, receipt) = self.cast(poll, token, choices).await;
+        assert_eq!(status, StatusCode::CREATED, "{voter_name}: {receipt}");
+        receipt["receipt"].as_str().expect("receipt").to_owned()
+    }
+
+    pub async fn close(&self, poll: &str) -> Value {
+        let (status, tally) = self
+            .s
+            .stack
+            .post(
+                &format!("/api/v1/polls/{poll}:close"),
+                Some(&self.s.officer),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{tally}");
+        tally
+    }
+}
+
+/// A ballot's choices: candidates (by id) and write-ins per position.
+pub fn marks<S: AsRef<str>>(director: &[S], members: &[S], member_write_ins: &[&str]) -> Value {
+    let ids = |list: &[S]| {
+        list.iter()
+            .map(|s| s.as_ref().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let (director, members) = (ids(director), ids(members));
+    json!([
+        {"position": "director", "candidate_ids": director},
+        {"position": "member", "candidate_ids": members, "write_ins": member_write_ins},
+    ])
+}

@@ -128,10 +128,19 @@ impl Stack {
         admin_addrs.push(("review", review.admin_addr()));
         tasks.push(tokio::spawn(review.run_until_stopped(stop.clone())));
 
-        let ballot =
-            juxuan_ballot::App::build(&juxuan_ballot::settings(common(&[])).expect("settings"))
-                .await
-                .expect("ballot starts");
+        let review_url = format!("http://{}", grpc_addrs[1].1);
+        let ballot = juxuan_ballot::App::build(
+            &juxuan_ballot::settings(common(&[
+                (
+                    "JUXUAN_NOMINATION_URL",
+                    format!("http://{}", grpc_addrs[0].1),
+                ),
+                ("JUXUAN_REVIEW_URL", review_url),
+            ]))
+            .expect("settings"),
+        )
+        .await
+        .expect("ballot starts");
         grpc_addrs.push(("ballot", ballot.grpc_addr()));
         admin_addrs.push(("ballot", ballot.admin_addr()));
         tasks.push(tokio::spawn(ballot.run_until_stopped(stop.clone())));

@@ -27,6 +27,7 @@ impl Services {
     /// Uses `DATABASE_URL` / `REDIS_URL` when set, otherwise starts private
     /// instances (installing the packages with apt-get first when root).
     pub fn ensure(workspace: &Path) -> Res<Self> {
+        ensure_document_tools(current_uid()? == 0)?;
         let db_env = non_empty_env("DATABASE_URL");
         let redis_env = non_empty_env("REDIS_URL");
         let mut services = Services {
@@ -247,6 +248,31 @@ fn find_redis_server() -> Option<PathBuf> {
         .chain([PathBuf::from("/usr/bin")])
         .map(|dir| dir.join("redis-server"))
         .find(|p| p.is_file())
+}
+
+/// The font certificates and report forms are drawn with (the ballot service's default
+/// `JUXUAN_FONT_PATH`) and poppler's `pdftotext`, which the tests read PDFs with.
+pub const FONT_PATH: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+
+fn ensure_document_tools(root: bool) -> Res<()> {
+    let mut missing = Vec::new();
+    if !Path::new(FONT_PATH).exists() {
+        missing.push("fonts-wqy-microhei");
+    }
+    let pdftotext = Command::new("pdftotext")
+        .arg("-v")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok();
+    if !pdftotext {
+        missing.push("poppler-utils");
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        install_packages(&missing, root)
+    }
 }
 
 /// Installs Debian packages with apt-get when root; otherwise explains.

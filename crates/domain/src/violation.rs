@@ -22,7 +22,7 @@ pub struct Violation {
 }
 
 impl Violation {
-    pub(crate) fn rule(code: &'static str, rule: RuleId, message: Text) -> Self {
+    pub fn rule(code: &'static str, rule: RuleId, message: Text) -> Self {
         Self {
             code,
             field: None,
@@ -32,7 +32,7 @@ impl Violation {
         }
     }
 
-    pub(crate) fn at(mut self, field: impl Into<String>) -> Self {
+    pub fn at(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
         self
     }

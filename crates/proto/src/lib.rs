@@ -5,6 +5,7 @@
 //! - [`nomination::v1`]: the area service and its events (elections, registers and
 //!   nominations arrive later).
 //! - [`review::v1`]: qualification review and candidate lists, and their events.
+//! - [`ballot::v1`]: election day, counting and certificates, and their events.
 //! - [`platform::v1`]: messages used by the platform's own tests.
 //! - [`FILE_DESCRIPTOR_SET`]: every file, for gRPC reflection.
 
@@ -27,6 +28,12 @@ pub mod nomination {
 pub mod review {
     pub mod v1 {
         tonic::include_proto!("juxuan.review.v1");
+    }
+}
+
+pub mod ballot {
+    pub mod v1 {
+        tonic::include_proto!("juxuan.ballot.v1");
     }
 }
 

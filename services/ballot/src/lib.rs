@@ -1,34 +1,143 @@
-//! The ballot service (election day: check-in, secret ballots, counting).
+//! The ballot service: election day (投票选举). Polls per contest and round, in-person check-in,
+//! secret ballots (R-SECRET), counting with the domain crate, further rounds, the announced
+//! result and its certificates (R-ANNOUNCE).
 //!
 //! # Layout
-//! - [`App`]: start-up and serving. For now the service migrates its (empty) schema and
-//!   serves gRPC health, reflection and its admin port; its use cases arrive with their issue.
+//! - [`App`]: start-up (`build`) and serving (`run_until_stopped`).
+//! - [`facts`]: what the nomination and review services know of a contest, read as the caller.
+//! - [`polls`]: opening rounds (R-POLL-DAY, R-CAND-PUBLISH), reading them, counting staff
+//!   (R-CAND-STAFF).
+//! - [`voting`]: check-in, electronic ballots, paper ballots: the hot path.
+//! - [`counting`]: closing and counting a round (R-RETURNED, R-QUORUM, R-MAJORITY, R-TIE,
+//!   R-ADDITIONAL), the anonymous ballot list.
+//! - [`result`]: announcing a contest's result, certificate numbers and PDFs.
+//! - [`certificate`]: the certificate (当选证书) as an A4 PDF in Chinese.
+//! - `grpc`: the `BallotService` adapter.
+//!
+//! Secrecy by construction (ADR 9): see `migrations/100_ballot.sql`.
+
+pub mod certificate;
+pub mod counting;
+pub mod facts;
+mod grpc;
+pub mod polls;
+pub mod result;
+pub mod voting;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use juxuan_platform::audit::AuditLog;
 use juxuan_platform::config::{ConfigError, Env};
 use juxuan_platform::db::SchemaMigrations;
+use juxuan_platform::events::Outbox;
+use juxuan_platform::grpc::{Outgoing, channel};
 use juxuan_platform::service::{Base, ServiceSettings};
 use juxuan_platform::shutdown::Shutdown;
+use juxuan_proto::ballot::v1::ballot_service_server::BallotServiceServer;
+use juxuan_proto::nomination::v1::election_service_client::ElectionServiceClient;
+use juxuan_proto::nomination::v1::electorate_service_client::ElectorateServiceClient;
+use juxuan_proto::review::v1::review_service_client::ReviewServiceClient;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+use uuid::Uuid;
 
 pub const SERVICE: &str = "ballot";
 pub const SCHEMA: &str = "ballot";
-static AUDIT: AuditLog = AuditLog::new(SCHEMA);
+pub(crate) static AUDIT: AuditLog = AuditLog::new(SCHEMA);
+pub(crate) static OUTBOX: Outbox = Outbox::new(SCHEMA);
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub static MIGRATIONS: SchemaMigrations = SchemaMigrations::new(SCHEMA, &MIGRATOR);
 
-pub fn settings(env: Env<'_>) -> Result<ServiceSettings, ConfigError> {
-    ServiceSettings::read(env, "127.0.0.1:50053", "127.0.0.1:9103")
+type Intercepted = InterceptedService<Channel, Outgoing>;
+
+/// Where the service reads other services' facts.
+#[derive(Clone)]
+pub struct Clients {
+    pub elections: ElectionServiceClient<Intercepted>,
+    pub electorate: ElectorateServiceClient<Intercepted>,
+    pub review: ReviewServiceClient<Intercepted>,
+}
+
+/// Default font of certificates: WenQuanYi Micro Hei from Debian's `fonts-wqy-microhei`.
+pub const DEFAULT_FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+
+/// The service's settings: the common ones, where the nomination and review services are, and
+/// the font certificates are drawn with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub service: ServiceSettings,
+    pub nomination_url: String,
+    pub review_url: String,
+    /// `JUXUAN_FONT_PATH` (a TrueType/OpenType file or collection) and `JUXUAN_FONT_INDEX`.
+    pub font_path: PathBuf,
+    pub font_index: u32,
+}
+
+impl AsRef<ServiceSettings> for Settings {
+    fn as_ref(&self) -> &ServiceSettings {
+        &self.service
+    }
+}
+
+/// Reads the settings: `JUXUAN_NOMINATION_URL`, `JUXUAN_REVIEW_URL`, `JUXUAN_FONT_PATH`,
+/// `JUXUAN_FONT_INDEX` besides the common ones.
+pub fn settings(env: Env<'_>) -> Result<Settings, ConfigError> {
+    let (service, (nomination_url, review_url, font_path, font_index)) =
+        ServiceSettings::read_with(env, "127.0.0.1:50053", "127.0.0.1:9103", |env, _| {
+            Some((
+                env.or("JUXUAN_NOMINATION_URL", "http://127.0.0.1:50051".to_owned()),
+                env.or("JUXUAN_REVIEW_URL", "http://127.0.0.1:50052".to_owned()),
+                PathBuf::from(env.or("JUXUAN_FONT_PATH", DEFAULT_FONT.to_owned())),
+                env.or("JUXUAN_FONT_INDEX", 0u32),
+            ))
+        })?;
+    Ok(Settings {
+        service,
+        nomination_url,
+        review_url,
+        font_path,
+        font_index,
+    })
+}
+
+/// The use cases' shared state.
+#[derive(Clone)]
+pub struct Ballots {
+    pub(crate) pool: sqlx::PgPool,
+    pub(crate) redis: redis::aio::ConnectionManager,
+    pub(crate) clients: Clients,
+    /// Ballot papers of polls, immutable once opened (the hot path parses every ballot).
+    pub(crate) papers: Arc<Mutex<HashMap<Uuid, Arc<polls::PollFacts>>>>,
+    pub(crate) font: Arc<certificate::FontSource>,
 }
 
 pub struct App {
     base: Base,
+    ballots: Ballots,
 }
 
 impl App {
-    pub async fn build(settings: &ServiceSettings) -> anyhow::Result<Self> {
-        Ok(Self {
-            base: Base::start(SERVICE, settings, &MIGRATIONS).await?,
-        })
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let nomination = channel(&settings.nomination_url)?;
+        let clients = Clients {
+            elections: ElectionServiceClient::with_interceptor(nomination.clone(), Outgoing),
+            electorate: ElectorateServiceClient::with_interceptor(nomination, Outgoing),
+            review: ReviewServiceClient::with_interceptor(channel(&settings.review_url)?, Outgoing),
+        };
+        let base = Base::start(SERVICE, &settings.service, &MIGRATIONS).await?;
+        let ballots = Ballots {
+            pool: base.pool.clone(),
+            redis: base.redis.clone(),
+            clients,
+            papers: Arc::default(),
+            font: Arc::new(certificate::FontSource::new(
+                settings.font_path.clone(),
+                settings.font_index,
+            )),
+        };
+        Ok(Self { base, ballots })
     }
 
     pub fn grpc_addr(&self) -> std::net::SocketAddr {
@@ -40,10 +149,12 @@ impl App {
     }
 
     pub async fn run_until_stopped(self, shutdown: Shutdown) -> anyhow::Result<()> {
+        let mut routes = tonic::service::RoutesBuilder::default();
+        routes.add_service(BallotServiceServer::new(self.ballots));
         self.base
             .run(
-                tonic::service::RoutesBuilder::default(),
-                &[],
+                routes,
+                &["juxuan.ballot.v1.BallotService"],
                 &AUDIT,
                 shutdown,
             )

@@ -96,6 +96,11 @@ impl App {
                 channel(&settings.review_url)?,
                 Outgoing,
             );
+        let ballot =
+            juxuan_proto::ballot::v1::ballot_service_client::BallotServiceClient::with_interceptor(
+                channel(&settings.ballot_url)?,
+                Outgoing,
+            );
         let register = RegisterServiceClient::with_interceptor(nomination, Outgoing)
             .max_encoding_message_size(http::register::MAX_FILE + 1024);
         let bootstrapped = Arc::new(AtomicBool::new(false));
@@ -136,6 +141,7 @@ impl App {
             electorate,
             nominations,
             review,
+            ballot,
             settings: Arc::new(settings),
         };
         Ok(Self {

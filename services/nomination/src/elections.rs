@@ -391,6 +391,8 @@ impl Elections {
             election_day: new.election_day,
             community_name: community.name,
             candidates_published_at: None,
+            street_name: String::new(),
+            district_code: None,
         };
         let mut tx = self.pool.begin().await?;
         self.insert_contest(&mut tx, caller, &election, &row, &new.positions)

@@ -180,6 +180,8 @@ fn contest_to_proto(view: ContestView) -> pb::Contest {
             .collect(),
         status: view.status.to_owned(),
         community_name: view.row.community_name,
+        street_name: view.row.street_name,
+        district_code: view.row.district_code.unwrap_or_default(),
     }
 }
 

@@ -39,10 +39,17 @@ pub struct ContestRow {
     pub community_name: String,
     /// When the review service published the contest's candidate list (its event).
     pub candidates_published_at: Option<OffsetDateTime>,
+    /// The street's name and the district's code (for documents: certificates, forms).
+    #[sqlx(default)]
+    pub street_name: String,
+    #[sqlx(default)]
+    pub district_code: Option<String>,
 }
 
 const CONTEST_COLUMNS: &str = "c.id, c.election_id, c.community_id, c.street_id, c.district_id, c.election_day, \
-     m.name AS community_name, c.candidates_published_at";
+     m.name AS community_name, c.candidates_published_at, \
+     (SELECT s.name FROM nomination.streets s WHERE s.id = c.street_id) AS street_name, \
+     (SELECT d.code FROM nomination.districts d WHERE d.id = c.district_id) AS district_code";
 
 #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn insert_election(conn: &mut PgConnection, row: &ElectionRow) -> sqlx::Result<()> {

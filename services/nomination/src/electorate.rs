@@ -30,6 +30,8 @@ pub struct ElectorRow {
     pub gender: String,
     pub household_no: String,
     pub resident_group: Option<String>,
+    /// The person's pseudonymous key (hex of the keyed identity hash), as on candidates.
+    pub person_key: String,
 }
 
 /// The register's electors of a contest now: R-VOTER-AGE and the method's status.
@@ -78,8 +80,9 @@ impl Electorate {
                 .await?;
         if let Some((at, count)) = published {
             let rows: Vec<ElectorRow> = sqlx::query_as(
-                "SELECT voter_id, name, id_masked, gender, household_no, resident_group FROM nomination.electorate_entries \
-                 WHERE contest_id = $1 AND ($2::uuid IS NULL OR voter_id > $2) ORDER BY voter_id LIMIT $3",
+                "SELECT e.voter_id, e.name, e.id_masked, e.gender, e.household_no, e.resident_group, encode(v.id_hash, 'hex') AS person_key \
+                 FROM nomination.electorate_entries e JOIN nomination.voters v ON v.id = e.voter_id \
+                 WHERE e.contest_id = $1 AND ($2::uuid IS NULL OR e.voter_id > $2) ORDER BY e.voter_id LIMIT $3",
             )
             .bind(contest_id)
             .bind(page.after)
@@ -98,7 +101,8 @@ impl Electorate {
         .fetch_one(&self.pool)
         .await?;
         let rows: Vec<ElectorRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT v.id AS voter_id, v.name, v.id_masked, v.gender, v.household_no, g.name AS resident_group {LIVE_ELECTORS} \
+            "SELECT v.id AS voter_id, v.name, v.id_masked, v.gender, v.household_no, g.name AS resident_group, \
+             encode(v.id_hash, 'hex') AS person_key {LIVE_ELECTORS} \
              AND ($4::uuid IS NULL OR v.id > $4) ORDER BY v.id LIMIT $5"
         )))
         .bind(contest.community_id)
@@ -220,6 +224,7 @@ impl ElectorateService for Electorate {
                     gender: e.gender,
                     household_no: e.household_no,
                     resident_group: e.resident_group.unwrap_or_default(),
+                    person_key: e.person_key,
                 })
                 .collect(),
             next_cursor,

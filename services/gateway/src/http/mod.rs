@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod identity;
 pub mod nominations;
 pub mod openapi;
+pub mod polls;
 pub mod register;
 pub mod review;
 pub mod users;
@@ -50,6 +51,10 @@ pub type ReviewClient = juxuan_proto::review::v1::review_service_client::ReviewS
     InterceptedService<Channel, Outgoing>,
 >;
 
+pub type BallotClient = juxuan_proto::ballot::v1::ballot_service_client::BallotServiceClient<
+    InterceptedService<Channel, Outgoing>,
+>;
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -64,6 +69,7 @@ pub struct AppState {
     pub electorate: ElectorateClient,
     pub nominations: NominationClient,
     pub review: ReviewClient,
+    pub ballot: BallotClient,
     pub settings: Arc<crate::Settings>,
 }
 
@@ -214,6 +220,28 @@ pub fn router(state: AppState, ready: Readiness) -> Router {
         .route(
             "/api/v1/contests/{id}/candidates:publish",
             post(review::publish),
+        )
+        .route(
+            "/api/v1/contests/{id}/polls",
+            post(polls::open).get(polls::list),
+        )
+        .route("/api/v1/polls/{id}", get(polls::get).post(polls::action))
+        .route("/api/v1/polls/{id}/staff", axum::routing::put(polls::staff))
+        .route("/api/v1/polls/{id}/checkins", post(polls::check_in))
+        .route(
+            "/api/v1/polls/{id}/ballots",
+            post(polls::cast).get(polls::ballots),
+        )
+        .route("/api/v1/polls/{id}/paper-ballots", post(polls::paper))
+        .route("/api/v1/polls/{id}/tally", get(polls::tally))
+        .route(
+            "/api/v1/contests/{id}/result:announce",
+            post(polls::announce),
+        )
+        .route("/api/v1/contests/{id}/result", get(polls::result))
+        .route(
+            "/api/v1/contests/{id}/certificates/{certificate_no}",
+            get(polls::certificate),
         )
         .route("/api/v1/openapi.json", get(openapi::document))
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency))

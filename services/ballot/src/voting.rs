@@ -1,0 +1,332 @@
+//! The hot path of election day: check-in, electronic ballots, paper ballots.
+//!
+//! - **Check-in** (a keeper of the community, in person, once per elector per round): inserts
+//!   `(poll, voter)` only for an elector of the contest; concurrent attempts for one elector
+//!   meet at the primary key, so exactly one wins. Electronic mode hands out a random one-time
+//!   token (256 bits) whose SHA-256 alone is stored, with no elector; paper mode hands out a
+//!   ballot paper. Nothing of the check-in carries a time.
+//! - **Casting** (a terminal of the community) spends the token (delete by hash) and puts the
+//!   ballot in the box in one transaction: a random UUID v4, a random receipt, the choices. An
+//!   over-voted ballot is refused and the token stays unspent.
+//! - **Paper ballots** (a teller) are validated and recorded valid or invalid, never more than
+//!   the ballots issued.
+//!
+//! Each holds the poll's shared lock, so a close (exclusive) sees all of them or none.
+
+use base64::Engine;
+use juxuan_domain::{BallotChoices, BallotVerdict, RuleId, Violation};
+use juxuan_platform::auth::{Caller, Role};
+use juxuan_platform::error::{Kind, Text};
+use juxuan_platform::scope::{self, KEEPERS};
+use juxuan_platform::{AppError, AppResult};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::Ballots;
+use crate::polls::{Mode, closed, lock_poll, returned_key, turnout_key};
+
+/// Adds one to a live counter that exists (a missing one is recomputed from Postgres on read).
+const INCR_IF_PRESENT: &str =
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCR', KEYS[1]) end return 0";
+
+/// What a check-in hands out.
+#[derive(Debug, Clone)]
+pub enum Issued {
+    Token(String),
+    Paper,
+}
+
+/// A paper ballot as entered.
+#[derive(Debug, Clone)]
+pub struct PaperEntry {
+    pub id: Uuid,
+    pub receipt: String,
+    pub verdict: BallotVerdict,
+}
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes
+}
+
+/// A receipt: 64 random bits as four groups of four hex digits (`3F9A-0C1D-77E2-B450`).
+fn receipt() -> String {
+    let hex = hex::encode_upper(random_bytes::<8>());
+    format!(
+        "{}-{}-{}-{}",
+        &hex[0..4],
+        &hex[4..8],
+        &hex[8..12],
+        &hex[12..16]
+    )
+}
+
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+async fn require_open(conn: &mut PgConnection, poll_id: Uuid) -> AppResult<()> {
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM ballot.polls WHERE id = $1")
+            .bind(poll_id)
+            .fetch_optional(conn)
+            .await?;
+    match status.as_deref() {
+        Some("open") => Ok(()),
+        Some(_) => Err(closed()),
+        None => Err(crate::polls::not_found()),
+    }
+}
+
+fn ballot_refusal(e: &juxuan_domain::BallotError) -> AppError {
+    AppError::violations(vec![Violation {
+        code: e.code(),
+        field: Some("choices".to_owned()),
+        rule: e.rule(),
+        refusal: e.refusal(),
+        message: e.message(),
+    }])
+}
+
+impl Ballots {
+    async fn bump(&self, key: String) {
+        let mut redis = self.redis.clone();
+        let done: Result<i64, _> = redis::Script::new(INCR_IF_PRESENT)
+            .key(&key)
+            .invoke_async(&mut redis)
+            .await;
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "live counter not updated");
+        }
+    }
+
+    /// Checks an elector in (a keeper of the community).
+    pub async fn check_in(
+        &self,
+        caller: &Caller,
+        poll_id: Uuid,
+        voter_id: Uuid,
+    ) -> AppResult<Issued> {
+        let facts = self.poll_facts(poll_id).await?;
+        scope::require_write(caller, KEEPERS, &facts.area)?;
+        let mut tx = self.pool.begin().await?;
+        lock_poll(&mut tx, poll_id, false).await?;
+        require_open(&mut tx, poll_id).await?;
+        let inserted = sqlx::query(
+            "INSERT INTO ballot.checkins (poll_id, voter_id) SELECT $1, $2 \
+             WHERE EXISTS (SELECT 1 FROM ballot.electors WHERE contest_id = $3 AND voter_id = $2) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(poll_id)
+        .bind(voter_id)
+        .bind(facts.contest_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            let elector: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM ballot.electors WHERE contest_id = $1 AND voter_id = $2)",
+            )
+            .bind(facts.contest_id)
+            .bind(voter_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            return Err(if elector {
+                AppError::new(
+                    Kind::Conflict,
+                    "poll.already_checked_in",
+                    Text::new(
+                        "该选民本轮已签到",
+                        "This elector has already checked in for this round",
+                    ),
+                )
+            } else {
+                AppError::violations(vec![
+                    Violation::rule(
+                        "poll.not_in_electorate",
+                        RuleId::Electorate,
+                        juxuan_domain::Text::new(
+                            "该选民不在本选举单元的选民名单中",
+                            "This person is not in the contest's electorate",
+                        ),
+                    )
+                    .at("voter_id"),
+                ])
+            });
+        }
+        let issued = match facts.mode {
+            Mode::Electronic => {
+                let token =
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>());
+                sqlx::query("INSERT INTO ballot.tokens (token_hash, poll_id) VALUES ($1, $2)")
+                    .bind(token_hash(&token))
+                    .bind(poll_id)
+                    .execute(&mut *tx)
+                    .await?;
+                Issued::Token(token)
+            }
+            Mode::Paper => Issued::Paper,
+        };
+        tx.commit().await?;
+        self.bump(turnout_key(poll_id)).await;
+        metrics::counter!("juxuan_checkins_total").increment(1);
+        Ok(issued)
+    }
+
+    /// Casts an electronic ballot (a terminal of the community).
+    pub async fn cast(
+        &self,
+        caller: &Caller,
+        poll_id: Uuid,
+        token: &str,
+        choices: &BallotChoices,
+    ) -> AppResult<String> {
+        let facts = self.poll_facts(poll_id).await?;
+        scope::require_write(caller, &[Role::Terminal], &facts.area)?;
+        // Read now, refused after the token's state (409 before 422).
+        let parsed = facts.paper.ballot(choices);
+        let mut tx = self.pool.begin().await?;
+        lock_poll(&mut tx, poll_id, false).await?;
+        require_open(&mut tx, poll_id).await?;
+        let hash = token_hash(token);
+        let spent = sqlx::query("DELETE FROM ballot.tokens WHERE token_hash = $1 AND poll_id = $2")
+            .bind(&hash)
+            .bind(poll_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if spent == 0 {
+            let was_spent: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM ballot.spent_tokens WHERE token_hash = $1 AND poll_id = $2)",
+            )
+            .bind(&hash)
+            .bind(poll_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            return Err(if was_spent {
+                AppError::new(
+                    Kind::Conflict,
+                    "ballot.token_spent",
+                    Text::new("该选票凭证已使用", "This ballot token has been used"),
+                )
+            } else {
+                AppError::new(
+                    Kind::Rule,
+                    "ballot.token_unknown",
+                    Text::new("选票凭证无效", "Unknown ballot token"),
+                )
+            });
+        }
+        // Rolling back keeps the token unspent.
+        let ballot = parsed.map_err(|e| ballot_refusal(&e))?;
+        let over = ballot.overvoted_positions(&facts.paper);
+        if !over.is_empty() {
+            return Err(AppError::violations(vec![
+                Violation::rule(
+                    "ballot.too_many_choices",
+                    RuleId::BallotValid,
+                    juxuan_domain::Text::new(
+                        "所选人数超过应选名额，请重新选择（选票凭证仍可使用）",
+                        "More people chosen than seats: choose again (the token is still valid)",
+                    ),
+                )
+                .at("choices"),
+            ]));
+        }
+        let canonical = ballot.to_choices(&facts.paper);
+        sqlx::query("INSERT INTO ballot.spent_tokens (token_hash, poll_id) VALUES ($1, $2)")
+            .bind(&hash)
+            .bind(poll_id)
+            .execute(&mut *tx)
+            .await?;
+        let receipt = receipt();
+        sqlx::query(
+            "INSERT INTO ballot.ballot_box (poll_id, id, receipt, choices, spoiled) VALUES ($1, $2, $3, $4, false)",
+        )
+        .bind(poll_id)
+        .bind(Uuid::new_v4())
+        .bind(&receipt)
+        .bind(serde_json::to_value(&canonical.choices).map_err(AppError::internal)?)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.bump(returned_key(poll_id)).await;
+        metrics::counter!("juxuan_ballots_cast_total", "mode" => "electronic").increment(1);
+        Ok(receipt)
+    }
+
+    /// Enters a paper ballot as read out (a teller of the community): never more than issued.
+    pub async fn enter_paper(
+        &self,
+        caller: &Caller,
+        poll_id: Uuid,
+        choices: &BallotChoices,
+    ) -> AppResult<PaperEntry> {
+        let facts = self.poll_facts(poll_id).await?;
+        scope::require_write(caller, &[Role::Teller], &facts.area)?;
+        let parsed = facts.paper.ballot(choices);
+        let mut tx = self.pool.begin().await?;
+        lock_poll(&mut tx, poll_id, false).await?;
+        require_open(&mut tx, poll_id).await?;
+        if facts.mode != Mode::Paper {
+            return Err(AppError::new(
+                Kind::Conflict,
+                "poll.not_paper",
+                Text::new(
+                    "本轮为电子投票，不录入纸质选票",
+                    "This poll is electronic: no paper ballots",
+                ),
+            ));
+        }
+        // One teller's entry at a time per poll, so the bound holds.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 9))")
+            .bind(poll_id)
+            .execute(&mut *tx)
+            .await?;
+        let (issued, entered): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM ballot.checkins WHERE poll_id = $1), \
+                    (SELECT count(*) FROM ballot.ballot_box WHERE poll_id = $1)",
+        )
+        .bind(poll_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if entered >= issued {
+            return Err(AppError::new(
+                Kind::Conflict,
+                "poll.more_ballots_than_issued",
+                Text::new(
+                    format!("已录入 {entered} 张选票，等于发出的选票数 {issued}，不能再录入"),
+                    format!(
+                        "{entered} ballots entered, as many as the {issued} issued: no more can be entered"
+                    ),
+                ),
+            ));
+        }
+        let ballot = parsed.map_err(|e| ballot_refusal(&e))?;
+        let verdict = ballot.verdict(&facts.paper, &facts.profile);
+        let canonical = ballot.to_choices(&facts.paper);
+        let id = Uuid::new_v4();
+        let receipt = receipt();
+        sqlx::query(
+            "INSERT INTO ballot.ballot_box (poll_id, id, receipt, choices, spoiled) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(poll_id)
+        .bind(id)
+        .bind(&receipt)
+        .bind(serde_json::to_value(&canonical.choices).map_err(AppError::internal)?)
+        .bind(canonical.spoiled)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.bump(returned_key(poll_id)).await;
+        metrics::counter!("juxuan_ballots_cast_total", "mode" => "paper").increment(1);
+        Ok(PaperEntry {
+            id,
+            receipt,
+            verdict,
+        })
+    }
+}
