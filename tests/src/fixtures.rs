@@ -126,6 +126,65 @@ impl Setup {
         }
     }
 
+    /// Registers `n` more adults (乙1, 乙2, …, born in January 1990); their voter ids, in order.
+    pub async fn add_voters(&mut self, n: u32) -> Vec<String> {
+        let st = &self.stack;
+        let mut csv = String::from("name,id_number,household_rep,resident_rep\n");
+        for i in 0..n {
+            let birth = format!("199001{:02}", 1 + i / 40);
+            let seq = 1 + i % 40;
+            csv.push_str(&format!("乙{},{},false,false\n", i + 1, id_of(&birth, seq)));
+        }
+        let r = st
+            .http
+            .post(st.url(&format!(
+                "/api/v1/communities/{}/voters:import",
+                self.a.community
+            )))
+            .bearer_auth(&self.a.admin)
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .await
+            .expect("import");
+        let (status, report) = crate::decode(r).await;
+        assert_eq!(
+            (status, &report["rejected"]),
+            (StatusCode::OK, &json!([])),
+            "{report}"
+        );
+        let mut ids = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = match &cursor {
+                Some(c) => format!("&cursor={c}"),
+                None => String::new(),
+            };
+            let (_, list) = st
+                .get(
+                    &format!(
+                        "/api/v1/communities/{}/voters?limit=500{page}",
+                        self.a.community
+                    ),
+                    Some(&self.a.admin),
+                )
+                .await;
+            for v in list["items"].as_array().expect("voters") {
+                let name = v["name"].as_str().expect("name").to_owned();
+                let id = v["id"].as_str().expect("id").to_owned();
+                self.voters.insert(name, id);
+            }
+            match list["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        for i in 0..n {
+            ids.push(self.voter(&format!("乙{}", i + 1)));
+        }
+        ids
+    }
+
     pub fn voter(&self, name: &str) -> String {
         self.voters
             .get(name)

@@ -80,6 +80,73 @@ pub struct Stack {
     pub grpc_addrs: Vec<(&'static str, SocketAddr)>,
     trigger: Option<Trigger>,
     tasks: Vec<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    /// The ballot service, in a runtime of its own so a test can kill it.
+    pub ballot: BallotHost,
+}
+
+/// The ballot service running on a thread and a Tokio runtime of its own: `kill` drops the
+/// runtime at once (every task, connection and transaction in flight, as a `kill -9` would);
+/// `restart` starts it again on the same gRPC address.
+pub struct BallotHost {
+    settings: juxuan_ballot::Settings,
+    kill: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    pub grpc_addr: SocketAddr,
+    pub admin_addr: SocketAddr,
+}
+
+impl BallotHost {
+    fn start(settings: juxuan_ballot::Settings) -> Self {
+        let (addrs_tx, addrs_rx) = std::sync::mpsc::channel();
+        let (kill, killed) = std::sync::mpsc::channel::<()>();
+        let app_settings = settings.clone();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("ballot runtime");
+            let app = runtime
+                .block_on(juxuan_ballot::App::build(&app_settings))
+                .expect("ballot starts");
+            let _ = addrs_tx.send((app.grpc_addr(), app.admin_addr()));
+            let (_trigger, stop) = shutdown::channel();
+            runtime.spawn(app.run_until_stopped(stop));
+            // Until killed (or the stack is dropped).
+            let _ = killed.recv();
+            runtime.shutdown_background();
+        });
+        let (grpc_addr, admin_addr) = addrs_rx.recv().expect("ballot address");
+        Self {
+            settings,
+            kill: Some(kill),
+            thread: Some(thread),
+            grpc_addr,
+            admin_addr,
+        }
+    }
+
+    /// Drops the service's runtime at once.
+    pub fn kill(&mut self) {
+        drop(self.kill.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+
+    /// Starts the service again on the same gRPC address.
+    pub fn restart(&mut self) {
+        self.kill();
+        let mut settings = self.settings.clone();
+        settings.service.grpc_addr = self.grpc_addr;
+        *self = Self::start(settings);
+    }
+}
+
+impl Drop for BallotHost {
+    fn drop(&mut self) {
+        drop(self.kill.take());
+    }
 }
 
 fn env(pairs: HashMap<&'static str, String>) -> Env<'static> {
@@ -129,8 +196,8 @@ impl Stack {
         tasks.push(tokio::spawn(review.run_until_stopped(stop.clone())));
 
         let review_url = format!("http://{}", grpc_addrs[1].1);
-        let ballot = juxuan_ballot::App::build(
-            &juxuan_ballot::settings(common(&[
+        let ballot = BallotHost::start(
+            juxuan_ballot::settings(common(&[
                 (
                     "JUXUAN_NOMINATION_URL",
                     format!("http://{}", grpc_addrs[0].1),
@@ -138,12 +205,9 @@ impl Stack {
                 ("JUXUAN_REVIEW_URL", review_url),
             ]))
             .expect("settings"),
-        )
-        .await
-        .expect("ballot starts");
-        grpc_addrs.push(("ballot", ballot.grpc_addr()));
-        admin_addrs.push(("ballot", ballot.admin_addr()));
-        tasks.push(tokio::spawn(ballot.run_until_stopped(stop.clone())));
+        );
+        grpc_addrs.push(("ballot", ballot.grpc_addr));
+        admin_addrs.push(("ballot", ballot.admin_addr));
 
         let reporting = juxuan_reporting::App::build(
             &juxuan_reporting::settings(common(&[])).expect("settings"),
@@ -197,6 +261,7 @@ impl Stack {
             grpc_addrs,
             trigger: Some(trigger),
             tasks,
+            ballot,
         };
         stack.wait_ready().await;
         stack
@@ -235,6 +300,7 @@ impl Stack {
                 "a service did not stop cleanly: {result:?}"
             );
         }
+        self.ballot.kill();
     }
 
     /// A password login; panics unless it succeeds.

@@ -175,7 +175,11 @@ async fn r_poll_day_a_whole_electronic_round_with_a_write_in_elected_announced_a
         (StatusCode::CONFLICT, Some("ballot.token_spent"))
     );
     let (status, problem) = v
-        .cast(&p, "not-a-token-anyone-was-given", marks::<&str>(&[], &[], &[]))
+        .cast(
+            &p,
+            "not-a-token-anyone-was-given",
+            marks::<&str>(&[], &[], &[]),
+        )
         .await;
     assert_eq!(
         (status, problem["code"].as_str()),
@@ -354,6 +358,25 @@ async fn r_poll_day_a_whole_electronic_round_with_a_write_in_elected_announced_a
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The nomination service learns where the contest stands from the ballot service's events.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, contest) = st
+            .get(
+                &format!("/api/v1/contests/{}", v.s.contest),
+                Some(&v.s.officer),
+            )
+            .await;
+        if contest["status"] == "announced" {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "contest status: {contest}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 
     // Events: opened, closed, announced.
     for event in ["PollOpened", "PollClosed", "ResultAnnounced"] {

@@ -69,9 +69,16 @@ pub fn clock_of(row: &ElectionRow) -> Clock {
 
 /// R-ELECTION: a contest's status from the facts known here: `published` once the review
 /// service has published its candidate list (its event), else `nominating` up to the last day
-/// of the window and `reviewing` after. Later stages (polling, counted, announced, failed) will
-/// come from the ballot service's facts.
+/// of the window and `reviewing` after; on election day `polling`, `counted`, `failed` or
+/// `announced` from the ballot service's facts (its events).
 pub fn contest_status(today: Date, election: &ElectionRow, contest: &ContestRow) -> &'static str {
+    match contest.voting_status.as_deref() {
+        Some("polling") => return "polling",
+        Some("counted") => return "counted",
+        Some("failed") => return "failed",
+        Some("announced") => return "announced",
+        _ => {}
+    }
     if contest.candidates_published_at.is_some() {
         "published"
     } else if today <= election.nomination_closes_on {
@@ -295,6 +302,7 @@ impl Elections {
                     election_id: row.id,
                     election_day,
                     candidates_published_at: None,
+                    voting_status: None,
                     ..old.clone()
                 };
                 self.insert_contest(&mut tx, caller, &row, &contest, &positions)
@@ -393,6 +401,7 @@ impl Elections {
             candidates_published_at: None,
             street_name: String::new(),
             district_code: None,
+            voting_status: None,
         };
         let mut tx = self.pool.begin().await?;
         self.insert_contest(&mut tx, caller, &election, &row, &new.positions)

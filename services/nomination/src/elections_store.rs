@@ -44,10 +44,13 @@ pub struct ContestRow {
     pub street_name: String,
     #[sqlx(default)]
     pub district_code: Option<String>,
+    /// Where the ballot service's events say it stands on election day.
+    #[sqlx(default)]
+    pub voting_status: Option<String>,
 }
 
 const CONTEST_COLUMNS: &str = "c.id, c.election_id, c.community_id, c.street_id, c.district_id, c.election_day, \
-     m.name AS community_name, c.candidates_published_at, \
+     m.name AS community_name, c.candidates_published_at, c.voting_status, \
      (SELECT s.name FROM nomination.streets s WHERE s.id = c.street_id) AS street_name, \
      (SELECT d.code FROM nomination.districts d WHERE d.id = c.district_id) AS district_code";
 

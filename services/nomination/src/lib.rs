@@ -13,11 +13,13 @@
 //! - [`nominations`]: nominations, their eligibility and withdrawal; `nominations_grpc`: the
 //!   `NominationService` adapter.
 //! - [`review_facts`]: the review service's events (published lists, rejections).
+//! - [`ballot_facts`]: the ballot service's events (a contest's status on election day).
 //! - [`scope`]: role and area-scope checks.
 //! - [`names`]: parsing of names, codes, ids and pages at the edge.
 //! - [`store`]: SQL of the `nomination` schema.
 
 pub mod areas;
+pub mod ballot_facts;
 pub mod clock;
 mod csv_lines;
 pub mod elections;
@@ -110,6 +112,8 @@ pub struct App {
     id_hasher: pii::IdHasher,
     /// Facts from the review service's events.
     consumer: juxuan_platform::events::Consumer,
+    /// Facts from the ballot service's events.
+    ballot_consumer: juxuan_platform::events::Consumer,
 }
 
 /// The consumer group reading the review service's events.
@@ -129,10 +133,22 @@ impl App {
         )
         .on_own_connection(&settings.service.common)
         .await?;
+        let ballot_consumer = juxuan_platform::events::Consumer::new(
+            base.pool.clone(),
+            base.redis.clone(),
+            SCHEMA,
+            juxuan_platform::events::stream_name("ballot"),
+            CONSUMER_GROUP,
+            &settings.service.consumer_name,
+            std::sync::Arc::new(ballot_facts::BallotFacts),
+        )
+        .on_own_connection(&settings.service.common)
+        .await?;
         Ok(Self {
             base,
             id_hasher: settings.id_hasher.clone(),
             consumer,
+            ballot_consumer,
         })
     }
 
@@ -147,6 +163,7 @@ impl App {
     pub async fn run_until_stopped(self, shutdown: Shutdown) -> anyhow::Result<()> {
         let pool = self.base.pool.clone();
         let consumer = self.consumer.spawn(shutdown.clone());
+        let ballot_consumer = self.ballot_consumer.spawn(shutdown.clone());
         let mut routes = tonic::service::RoutesBuilder::default();
         routes.add_service(
             AreaServiceServer::new(areas::Areas::new(pool.clone()))
@@ -181,7 +198,7 @@ impl App {
                 shutdown,
             )
             .await;
-        let _ = consumer.await;
+        let _ = tokio::join!(consumer, ballot_consumer);
         served
     }
 }
