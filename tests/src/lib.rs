@@ -156,6 +156,13 @@ fn env(pairs: HashMap<&'static str, String>) -> Env<'static> {
 impl Stack {
     pub async fn start() -> Stack {
         spans();
+        Self::start_with_pool(5).await
+    }
+
+    /// The stack with `max_connections` Postgres connections per service, for load tools:
+    /// without the tests' telemetry (which keeps every span in memory); the tool installs the
+    /// services' own (`juxuan_platform::telemetry::init`).
+    pub async fn start_with_pool(max_connections: u32) -> Stack {
         let db = TestDb::create("stack").await;
         let redis_url = isolated_redis_url().await;
         let common = |extra: &[(&'static str, String)]| {
@@ -164,7 +171,7 @@ impl Stack {
                 ("REDIS_URL", redis_url.clone()),
                 ("JUXUAN_ADMIN_ADDR", "127.0.0.1:0".to_owned()),
                 ("JUXUAN_GRPC_ADDR", "127.0.0.1:0".to_owned()),
-                ("JUXUAN_DB_MAX_CONNECTIONS", "5".to_owned()),
+                ("JUXUAN_DB_MAX_CONNECTIONS", max_connections.to_string()),
                 ("JUXUAN_ENV", "development".to_owned()),
             ]);
             pairs.extend(extra.iter().cloned());

@@ -107,6 +107,23 @@ impl Api {
         read(req.send_json(body), "POST", path)
     }
 
+    /// `GET path` → (status, raw body) for binary answers (PDFs).
+    pub(crate) fn get_bytes(&self, path: &str) -> Res<(u16, Vec<u8>)> {
+        let mut req = self.agent.get(self.url(path));
+        if let Some(auth) = self.auth() {
+            req = req.header("Authorization", auth);
+        }
+        let mut resp = req.call().map_err(|e| format!("GET {path}: {e}"))?;
+        let status = resp.status().as_u16();
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(20 * 1024 * 1024)
+            .read_to_vec()
+            .map_err(|e| format!("GET {path}: cannot read the body: {e}"))?;
+        Ok((status, bytes))
+    }
+
     /// `POST path` with a CSV body → (status, JSON body or Null).
     pub(crate) fn post_csv(&self, path: &str, csv: &str) -> Res<(u16, Value)> {
         let mut req = self
@@ -283,6 +300,12 @@ fn seed(base_url: &str, admin_password: &str) -> Res<Vec<DemoUser>> {
             format!("{code}.officer"),
             "community_officer",
             format!("{name}干部"),
+            id.clone(),
+        ));
+        users.push((
+            format!("{code}.terminal"),
+            "terminal",
+            format!("{name}投票终端"),
             id,
         ));
     }
@@ -336,6 +359,7 @@ fn seed(base_url: &str, admin_password: &str) -> Res<Vec<DemoUser>> {
         })
         .collect();
     crate::demo_election::review(base_url, &format!("{street_code}.officer"), &contests)?;
+    crate::demo_election::election_day(&api, base_url, &district_id)?;
     Ok(created)
 }
 

@@ -284,3 +284,252 @@ fn nominate(api: &Api, community_id: &str, contest_id: &str, position: &str) -> 
     }
     Ok(count)
 }
+
+/// Election day of the demo by-election: the clock moves to election morning; in each
+/// community the officer opens an electronic poll, checks in every representative, the
+/// community's terminal casts each ballot, the officer closes the poll, announces the result
+/// and prints the certificates (saved under `target/juxuan/demo/`). A progress bar shows the
+/// ballots cast; a table of results closes. Skipped for contests already announced.
+pub fn election_day(admin: &Api, base_url: &str, district_id: &str) -> Res<()> {
+    let Some(election_id) = existing_election(admin, district_id)? else {
+        return Ok(());
+    };
+    let (status, contests) = admin.get(&format!(
+        "/api/v1/elections/{election_id}/contests?limit=500"
+    ))?;
+    if status != 200 {
+        return Err(unexpected(
+            "contests of the demo by-election",
+            status,
+            &contests,
+        ));
+    }
+    let contests: Vec<Value> = contests["items"].as_array().cloned().unwrap_or_default();
+    // Published lists may not show as `published` yet (the status follows the review
+    // service's event): every contest not yet on election day is played.
+    let to_vote: Vec<&Value> = contests
+        .iter()
+        .filter(|c| {
+            !matches!(
+                c["status"].as_str(),
+                Some("polling" | "counted" | "failed" | "announced")
+            )
+        })
+        .collect();
+    if to_vote.is_empty() {
+        say!("xtask: election day of the demo by-election has been played already");
+        return Ok(());
+    }
+    let (status, body) = admin.post(
+        &format!("/api/v1/elections/{election_id}/clock:advance"),
+        &json!({"to": format!("{ELECTION_DAY}T08:30:00+08:00")}),
+    )?;
+    if status != 200 {
+        return Err(unexpected("the drill clock", status, &body));
+    }
+    say!(
+        "xtask: election day {ELECTION_DAY}: {} polls to play",
+        to_vote.len()
+    );
+    let out_dir = crate::workspace_root()
+        .join("target")
+        .join("juxuan")
+        .join("demo");
+    std::fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+    let mut rows = Vec::new();
+    for contest in to_vote {
+        crate::check_interrupted()?;
+        let contest_id = contest["id"].as_str().unwrap_or_default();
+        let community_id = contest["community_id"].as_str().unwrap_or_default();
+        let (status, community) = admin.get(&format!("/api/v1/communities/{community_id}"))?;
+        if status != 200 {
+            return Err(unexpected("a community", status, &community));
+        }
+        let name = community["name"].as_str().unwrap_or_default().to_owned();
+        let code = community["code"].as_str().unwrap_or_default().to_owned();
+        let officer = Api::login(base_url, &format!("{code}.officer"), DEMO_PASSWORD)?;
+        let terminal = Api::login(base_url, &format!("{code}.terminal"), DEMO_PASSWORD)?;
+        rows.extend(play_contest(
+            &officer, &terminal, contest_id, &name, &out_dir,
+        )?);
+    }
+    say!();
+    say!(
+        "  {:<10} {:<6} {:<8} {:>6} {:>10}  {}",
+        "社区",
+        "职位",
+        "当选人",
+        "得票",
+        "参选率",
+        "当选证书"
+    );
+    for r in &rows {
+        say!(
+            "  {:<10} {:<6} {:<8} {:>6} {:>10}  {}",
+            r.0,
+            r.1,
+            r.2,
+            r.3,
+            r.4,
+            r.5
+        );
+    }
+    say!("  certificates (PDF): {}", out_dir.display());
+    say!();
+    Ok(())
+}
+
+fn position_zh(position: &str) -> &'static str {
+    match position {
+        "director" => "主任",
+        "deputy_director" => "副主任",
+        _ => "委员",
+    }
+}
+
+/// One contest's round: open, check in and cast for every elector, close, announce, print.
+fn play_contest(
+    officer: &Api,
+    terminal: &Api,
+    contest_id: &str,
+    community: &str,
+    out_dir: &std::path::Path,
+) -> Res<Vec<(String, String, String, u64, String, String)>> {
+    let (status, poll) = officer.post(
+        &format!("/api/v1/contests/{contest_id}/polls"),
+        &json!({"mode": "electronic"}),
+    )?;
+    if status != 201 {
+        return Err(unexpected(
+            &format!("opening the poll of {community}"),
+            status,
+            &poll,
+        ));
+    }
+    let poll_id = poll["id"].as_str().unwrap_or_default().to_owned();
+    let position = poll["positions"][0]["position"]
+        .as_str()
+        .unwrap_or("member")
+        .to_owned();
+    let candidates: Vec<String> = poll["positions"][0]["candidates"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .filter_map(|c| c["candidate_id"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let (status, electorate) = officer.get(&format!(
+        "/api/v1/contests/{contest_id}/electorate?limit=500"
+    ))?;
+    if status != 200 {
+        return Err(unexpected("the electorate", status, &electorate));
+    }
+    let electors: Vec<String> = electorate["items"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .filter_map(|v| v["voter_id"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Everyone but one in nine comes; two in three vote for the first candidate.
+    let coming: Vec<&String> = electors
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 9 != 8)
+        .map(|(_, v)| v)
+        .collect();
+    for (i, voter) in coming.iter().enumerate() {
+        crate::check_interrupted()?;
+        let (status, issued) = officer.post(
+            &format!("/api/v1/polls/{poll_id}/checkins"),
+            &json!({"voter_id": voter}),
+        )?;
+        if status != 201 {
+            return Err(unexpected("a check-in", status, &issued));
+        }
+        let choice = match (i % 3, candidates.as_slice()) {
+            (_, []) => json!([]),
+            (2, [_, second, ..]) => json!([{"position": position, "candidate_ids": [second]}]),
+            (_, [first, ..]) => json!([{"position": position, "candidate_ids": [first]}]),
+        };
+        let token = issued["ballot_token"].as_str().unwrap_or_default();
+        let (status, receipt) = terminal.post(
+            &format!("/api/v1/polls/{poll_id}/ballots"),
+            &json!({"ballot_token": token, "choices": choice}),
+        )?;
+        if status != 201 {
+            return Err(unexpected("a ballot", status, &receipt));
+        }
+        progress(community, i + 1, coming.len());
+    }
+    let (status, tally) = officer.post(&format!("/api/v1/polls/{poll_id}:close"), &json!({}))?;
+    if status != 200 {
+        return Err(unexpected("closing the poll", status, &tally));
+    }
+    let (status, result) = officer.post(
+        &format!("/api/v1/contests/{contest_id}/result:announce"),
+        &json!({}),
+    )?;
+    if status != 200 {
+        return Err(unexpected("announcing the result", status, &result));
+    }
+    let turnout = format!(
+        "{}/{}",
+        tally["checked_in"].as_u64().unwrap_or(0),
+        tally["electorate"].as_u64().unwrap_or(0)
+    );
+    let mut rows = Vec::new();
+    for e in result["elected"].as_array().into_iter().flatten() {
+        let no = e["certificate_no"].as_str().unwrap_or_default().to_owned();
+        let (status, pdf) =
+            officer.get_bytes(&format!("/api/v1/contests/{contest_id}/certificates/{no}"))?;
+        if status != 200 {
+            return Err(format!("certificate {no}: HTTP {status}"));
+        }
+        let file = out_dir.join(format!("演练-当选证书-{no}.pdf"));
+        std::fs::write(&file, pdf).map_err(|e| format!("{}: {e}", file.display()))?;
+        rows.push((
+            community.to_owned(),
+            position_zh(e["position"].as_str().unwrap_or_default()).to_owned(),
+            e["name"].as_str().unwrap_or_default().to_owned(),
+            e["votes"].as_u64().unwrap_or(0),
+            turnout.clone(),
+            no,
+        ));
+    }
+    if rows.is_empty() {
+        rows.push((
+            community.to_owned(),
+            position_zh(&position).to_owned(),
+            "（空缺）".to_owned(),
+            0,
+            turnout,
+            String::new(),
+        ));
+    }
+    Ok(rows)
+}
+
+/// A one-line progress bar of a poll's ballots.
+fn progress(community: &str, done: usize, total: usize) {
+    use std::io::Write as _;
+    let width = 30;
+    let filled = if total == 0 {
+        width
+    } else {
+        done * width / total
+    };
+    let mut out = std::io::stdout();
+    let _ = write!(
+        out,
+        "\r  {community} 投票 [{}{}] {done}/{total}",
+        "#".repeat(filled),
+        ".".repeat(width - filled)
+    );
+    if done == total {
+        let _ = writeln!(out);
+    }
+    let _ = out.flush();
+}

@@ -75,9 +75,12 @@ Commands:
                                 them, with prefixed logs, until Ctrl-C or until one exits.
   demo                          Like `up`, then seed a demo street, communities and users
                                 through the REST API and print how to log in.
-  bench [register]              Load tools (release build) against private Postgres/Redis:
+  bench [register|election-day] Load tools (release build) against private Postgres/Redis:
                                 `register` imports a 50,000-row XLSX register with 1% bad
-                                rows twice and prints time, counts and peak memory.
+                                rows twice and prints time, counts and peak memory;
+                                `election-day` plays check-in + cast for 8 polls from 64
+                                clients through the gateway, then the same transactions in
+                                direct SQL, and prints throughput, p50/p99, errors, the ratio.
   help                          Show this text.
 
 Postgres and Redis:
@@ -213,7 +216,12 @@ fn cmd_test(args: &[String]) -> Res<()> {
 fn cmd_bench(args: &[String]) -> Res<()> {
     let tool = match args.first().map(String::as_str) {
         None | Some("register") => "register-load",
-        Some(other) => return Err(format!("unknown bench `{other}` (known: register)")),
+        Some("election-day") => "election-day-load",
+        Some(other) => {
+            return Err(format!(
+                "unknown bench `{other}` (known: register, election-day)"
+            ));
+        }
     };
     let root = workspace_root();
     let services = Services::ensure(&root)?;

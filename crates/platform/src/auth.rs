@@ -270,6 +270,9 @@ pub struct Verifier {
 struct VerifierInner {
     keys: RwLock<HashMap<String, DecodingKey>>,
     last_refresh: std::sync::Mutex<Option<Instant>>,
+    /// Held while the keys are read, so concurrent callers wait for that read instead of
+    /// finding no keys (a restarted service under load refused its first tokens).
+    refreshing: tokio::sync::Mutex<()>,
     redis: Option<redis::aio::ConnectionManager>,
 }
 
@@ -290,6 +293,7 @@ impl Verifier {
             inner: Arc::new(VerifierInner {
                 keys: RwLock::new(HashMap::new()),
                 last_refresh: std::sync::Mutex::new(None),
+                refreshing: tokio::sync::Mutex::new(()),
                 redis,
             }),
         }
@@ -315,22 +319,27 @@ impl Verifier {
         let Some(redis) = &self.inner.redis else {
             return Ok(());
         };
-        {
-            let mut last = self
-                .inner
-                .last_refresh
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if last.is_some_and(|t| t.elapsed() < REFRESH_INTERVAL) {
-                return Ok(());
-            }
-            *last = Some(Instant::now());
+        let _reading = self.inner.refreshing.lock().await;
+        let recent = self
+            .inner
+            .last_refresh
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_some_and(|t| t.elapsed() < REFRESH_INTERVAL);
+        if recent {
+            // Read a moment ago (perhaps while this caller waited for it).
+            return Ok(());
         }
         let mut conn = redis.clone();
         let doc: Option<String> = redis::cmd("GET")
             .arg(JWKS_KEY)
             .query_async(&mut conn)
             .await?;
+        *self
+            .inner
+            .last_refresh
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Instant::now());
         if let Some(jwks) = doc.and_then(|d| serde_json::from_str::<Jwks>(&d).ok()) {
             let decoded = decode_jwks(&jwks);
             let mut keys = self.inner.keys.write().await;

@@ -128,6 +128,8 @@ fn border(surface: &mut Surface<'_>, inset: f32, width: f32) -> anyhow::Result<(
     let mut pb = PathBuilder::new();
     pb.push_rect(rect);
     let path = pb.finish().ok_or_else(|| anyhow!("empty border path"))?;
+    // Outline only: a fill left set by earlier drawing would cover the page.
+    surface.set_fill(None);
     surface.set_stroke(Some(Stroke {
         paint: rgb::Color::new(160, 30, 30).into(),
         width,
@@ -155,8 +157,10 @@ pub fn render(font: &CertificateFont, data: &CertificateData<'_>) -> anyhow::Res
     let mut page = document.start_page_with(settings);
     let mut surface = page.surface();
 
+    border(&mut surface, 30.0, 3.0)?;
+    border(&mut surface, 38.0, 1.0)?;
     if data.drill {
-        // Watermark first so that it lies behind everything else.
+        // The watermark before the text, so that it lies behind it.
         let (cx, cy) = (PAGE_W / 2.0, PAGE_H / 2.0);
         surface.push_transform(&Transform::from_rotate_at(-30.0, cx, cy));
         surface.set_fill(fill(220, 220, 220));
@@ -167,8 +171,6 @@ pub fn render(font: &CertificateFont, data: &CertificateData<'_>) -> anyhow::Res
         pen.centred(120.0, cy + 40.0, "演练");
         surface.pop();
     }
-    border(&mut surface, 30.0, 3.0)?;
-    border(&mut surface, 38.0, 1.0)?;
 
     surface.set_fill(fill(0, 0, 0));
     let mut pen = Pen {
@@ -262,6 +264,10 @@ mod tests {
             drill: true,
         };
         let pdf = render(&font, &data)?;
+        // To look at it: JUXUAN_CERTIFICATE_OUT=/tmp/certificate.pdf cargo test -p juxuan-ballot
+        if let Ok(out) = std::env::var("JUXUAN_CERTIFICATE_OUT") {
+            std::fs::write(out, &pdf)?;
+        }
         assert!(pdf.starts_with(b"%PDF"), "output is not a PDF");
         assert!(
             pdf.len() > 1000,

@@ -112,21 +112,28 @@ impl Ballots {
     ) -> AppResult<Issued> {
         let facts = self.poll_facts(poll_id).await?;
         scope::require_write(caller, KEEPERS, &facts.area)?;
+        // One statement after the lock: the check-in (for an elector of the contest, while the
+        // poll is open) and, in electronic mode, the token's hash.
+        let token = (facts.mode == Mode::Electronic)
+            .then(|| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>()));
         let mut tx = self.pool.begin().await?;
         lock_poll(&mut tx, poll_id, false).await?;
-        require_open(&mut tx, poll_id).await?;
-        let inserted = sqlx::query(
-            "INSERT INTO ballot.checkins (poll_id, voter_id) SELECT $1, $2 \
-             WHERE EXISTS (SELECT 1 FROM ballot.electors WHERE contest_id = $3 AND voter_id = $2) \
-             ON CONFLICT DO NOTHING",
+        let inserted: Option<i32> = sqlx::query_scalar(
+            "WITH c AS (INSERT INTO ballot.checkins (poll_id, voter_id) SELECT $1, $2 \
+               WHERE EXISTS (SELECT 1 FROM ballot.electors WHERE contest_id = $3 AND voter_id = $2) \
+                 AND EXISTS (SELECT 1 FROM ballot.polls WHERE id = $1 AND status = 'open') \
+               ON CONFLICT DO NOTHING RETURNING poll_id), \
+             t AS (INSERT INTO ballot.tokens (token_hash, poll_id) SELECT $4, poll_id FROM c WHERE $4 IS NOT NULL) \
+             SELECT 1 FROM c",
         )
         .bind(poll_id)
         .bind(voter_id)
         .bind(facts.contest_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
+        .bind(token.as_deref().map(token_hash))
+        .fetch_optional(&mut *tx)
+        .await?;
+        if inserted.is_none() {
+            require_open(&mut tx, poll_id).await?;
             let elector: bool = sqlx::query_scalar(
                 "SELECT EXISTS (SELECT 1 FROM ballot.electors WHERE contest_id = $1 AND voter_id = $2)",
             )
@@ -157,18 +164,9 @@ impl Ballots {
                 ])
             });
         }
-        let issued = match facts.mode {
-            Mode::Electronic => {
-                let token =
-                    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>());
-                sqlx::query("INSERT INTO ballot.tokens (token_hash, poll_id) VALUES ($1, $2)")
-                    .bind(token_hash(&token))
-                    .bind(poll_id)
-                    .execute(&mut *tx)
-                    .await?;
-                Issued::Token(token)
-            }
-            Mode::Paper => Issued::Paper,
+        let issued = match token {
+            Some(token) => Issued::Token(token),
+            None => Issued::Paper,
         };
         tx.commit().await?;
         self.bump(turnout_key(poll_id)).await;
@@ -188,25 +186,53 @@ impl Ballots {
         scope::require_write(caller, &[Role::Terminal], &facts.area)?;
         // Read now, refused after the token's state (409 before 422).
         let parsed = facts.paper.ballot(choices);
+        let hash = token_hash(token);
+        // A ballot that can be cast goes in one statement after the lock: the token spent and
+        // the ballot in the box, while the poll is open.
+        let ready = match &parsed {
+            Ok(ballot) if ballot.overvoted_positions(&facts.paper).is_empty() => {
+                Some(ballot.to_choices(&facts.paper))
+            }
+            _ => None,
+        };
         let mut tx = self.pool.begin().await?;
         lock_poll(&mut tx, poll_id, false).await?;
-        require_open(&mut tx, poll_id).await?;
-        let hash = token_hash(token);
-        let spent = sqlx::query("DELETE FROM ballot.tokens WHERE token_hash = $1 AND poll_id = $2")
-            .bind(&hash)
-            .bind(poll_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if spent == 0 {
-            let was_spent: bool = sqlx::query_scalar(
-                "SELECT EXISTS (SELECT 1 FROM ballot.spent_tokens WHERE token_hash = $1 AND poll_id = $2)",
+        let receipt = receipt();
+        if let Some(canonical) = &ready {
+            let cast: Option<i32> = sqlx::query_scalar(
+                "WITH d AS (DELETE FROM ballot.tokens WHERE token_hash = $1 AND poll_id = $2 \
+                   AND EXISTS (SELECT 1 FROM ballot.polls WHERE id = $2 AND status = 'open') RETURNING poll_id), \
+                 s AS (INSERT INTO ballot.spent_tokens (token_hash, poll_id) SELECT $1, poll_id FROM d), \
+                 b AS (INSERT INTO ballot.ballot_box (poll_id, id, receipt, choices, spoiled) \
+                   SELECT poll_id, $3, $4, $5, false FROM d) \
+                 SELECT 1 FROM d",
             )
             .bind(&hash)
             .bind(poll_id)
-            .fetch_one(&mut *tx)
+            .bind(Uuid::new_v4())
+            .bind(&receipt)
+            .bind(serde_json::to_value(&canonical.choices).map_err(AppError::internal)?)
+            .fetch_optional(&mut *tx)
             .await?;
-            return Err(if was_spent {
+            if cast.is_some() {
+                tx.commit().await?;
+                self.bump(returned_key(poll_id)).await;
+                metrics::counter!("juxuan_ballots_cast_total", "mode" => "electronic").increment(1);
+                return Ok(receipt);
+            }
+        }
+        // Refused: the poll's state, then the token's (409 before 422), then the ballot.
+        require_open(&mut tx, poll_id).await?;
+        let (unspent, spent): (bool, bool) = sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM ballot.tokens WHERE token_hash = $1 AND poll_id = $2), \
+                    EXISTS (SELECT 1 FROM ballot.spent_tokens WHERE token_hash = $1 AND poll_id = $2)",
+        )
+        .bind(&hash)
+        .bind(poll_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if !unspent {
+            return Err(if spent {
                 AppError::new(
                     Kind::Conflict,
                     "ballot.token_spent",
@@ -220,42 +246,19 @@ impl Ballots {
                 )
             });
         }
-        // Rolling back keeps the token unspent.
-        let ballot = parsed.map_err(|e| ballot_refusal(&e))?;
-        let over = ballot.overvoted_positions(&facts.paper);
-        if !over.is_empty() {
-            return Err(AppError::violations(vec![
-                Violation::rule(
-                    "ballot.too_many_choices",
-                    RuleId::BallotValid,
-                    juxuan_domain::Text::new(
-                        "所选人数超过应选名额，请重新选择（选票凭证仍可使用）",
-                        "More people chosen than seats: choose again (the token is still valid)",
-                    ),
-                )
-                .at("choices"),
-            ]));
-        }
-        let canonical = ballot.to_choices(&facts.paper);
-        sqlx::query("INSERT INTO ballot.spent_tokens (token_hash, poll_id) VALUES ($1, $2)")
-            .bind(&hash)
-            .bind(poll_id)
-            .execute(&mut *tx)
-            .await?;
-        let receipt = receipt();
-        sqlx::query(
-            "INSERT INTO ballot.ballot_box (poll_id, id, receipt, choices, spoiled) VALUES ($1, $2, $3, $4, false)",
-        )
-        .bind(poll_id)
-        .bind(Uuid::new_v4())
-        .bind(&receipt)
-        .bind(serde_json::to_value(&canonical.choices).map_err(AppError::internal)?)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        self.bump(returned_key(poll_id)).await;
-        metrics::counter!("juxuan_ballots_cast_total", "mode" => "electronic").increment(1);
-        Ok(receipt)
+        // The token stays unspent.
+        parsed.map_err(|e| ballot_refusal(&e))?;
+        Err(AppError::violations(vec![
+            Violation::rule(
+                "ballot.too_many_choices",
+                RuleId::BallotValid,
+                juxuan_domain::Text::new(
+                    "所选人数超过应选名额，请重新选择（选票凭证仍可使用）",
+                    "More people chosen than seats: choose again (the token is still valid)",
+                ),
+            )
+            .at("choices"),
+        ]))
     }
 
     /// Enters a paper ballot as read out (a teller of the community): never more than issued.
