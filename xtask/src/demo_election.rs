@@ -387,6 +387,9 @@ fn position_zh(position: &str) -> &'static str {
     }
 }
 
+/// A line of the results table: community, post, elected, votes, turnout, certificate.
+type ResultRow = (String, String, String, u64, String, String);
+
 /// One contest's round: open, check in and cast for every elector, close, announce, print.
 fn play_contest(
     officer: &Api,
@@ -394,7 +397,7 @@ fn play_contest(
     contest_id: &str,
     community: &str,
     out_dir: &std::path::Path,
-) -> Res<Vec<(String, String, String, u64, String, String)>> {
+) -> Res<Vec<ResultRow>> {
     let (status, poll) = officer.post(
         &format!("/api/v1/contests/{contest_id}/polls"),
         &json!({"mode": "electronic"}),
@@ -516,11 +519,7 @@ fn play_contest(
 fn progress(community: &str, done: usize, total: usize) {
     use std::io::Write as _;
     let width = 30;
-    let filled = if total == 0 {
-        width
-    } else {
-        done * width / total
-    };
+    let filled = (done * width).checked_div(total).unwrap_or(width);
     let mut out = std::io::stdout();
     let _ = write!(
         out,
