@@ -301,11 +301,15 @@ async fn full_stack(
                     .form(&[("grant_type", "password"), ("username", "load.street"), ("password", "load-password")])
                     .send()
                     .await;
-                if let Ok(r) = r {
-                    if r.status().is_success() {
-                        officer = r.json::<Value>().await.ok().and_then(|v| v["access_token"].as_str().map(str::to_owned));
-                        break;
-                    }
+                if let Ok(r) = r
+                    && r.status().is_success()
+                {
+                    officer = r
+                        .json::<Value>()
+                        .await
+                        .ok()
+                        .and_then(|v| v["access_token"].as_str().map(str::to_owned));
+                    break;
                 }
                 tokio::time::sleep(Duration::from_millis(100 * (attempt + 1))).await;
             }
