@@ -151,11 +151,7 @@ async fn r_poll_day_a_whole_electronic_round_with_a_write_in_elected_announced_a
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     let (d9, d10) = (v.candidate("甲九"), v.candidate("甲十"));
-    let (m6, m7, m8) = (
-        v.candidate("甲六"),
-        v.candidate("甲七"),
-        v.candidate("甲八"),
-    );
+    let (m6, m7) = (v.candidate("甲六"), v.candidate("甲七"));
     // An over-vote on a terminal is refused and the token stays unspent.
     let (status, problem) = v
         .cast(&p, &token, marks(&[&d9], &[&m6, &m7], &["甲五"]))
@@ -190,7 +186,7 @@ async fn r_poll_day_a_whole_electronic_round_with_a_write_in_elected_announced_a
     );
 
     // Seven more: 8 ballots in all. Director: 甲九 5, 甲十 3. Members: 甲六 8, write-in 甲五 5,
-    // 甲七 2, 甲八 1.
+    // 甲七 2, and 路人甲 (on no register) 1.
     let ballots = [
         ("甲二", marks(&[&d9], &[&m6], &["甲五"])),
         ("甲三", marks(&[&d9], &[&m6], &["甲 五"])),
@@ -198,7 +194,7 @@ async fn r_poll_day_a_whole_electronic_round_with_a_write_in_elected_announced_a
         ("甲五", marks(&[&d9], &[&m6], &["甲五"])),
         ("甲六", marks(&[&d10], &[&m6, &m7], &[])),
         ("甲七", marks(&[&d10], &[&m6, &m7], &[])),
-        ("甲八", marks(&[&d10], &[&m6, &m8], &[])),
+        ("甲八", marks(&[&d10], &[&m6], &["路人甲"])),
     ];
     let mut receipts = vec![first["receipt"].as_str().expect("receipt").to_owned()];
     for (voter, choices) in ballots {
@@ -243,6 +239,13 @@ async fn r_poll_day_a_whole_electronic_round_with_a_write_in_elected_announced_a
         "the write-in is elected"
     );
     assert_eq!(votes(&tally, "member", "甲七"), (2, false));
+    assert_eq!(votes(&tally, "member", "路人甲"), (1, false));
+    let stranger = position(&tally, "member")["write_ins"]
+        .as_array()
+        .and_then(|w| w.iter().find(|w| w["name"] == "路人甲"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(stranger["registered"], false, "{stranger}");
     assert_eq!(position(&tally, "member")["threshold_votes"], 5);
     assert_eq!(position(&tally, "member")["next_round"], Value::Null);
     assert_eq!(tally["staff"]["chair"]["name"], "甲一");
@@ -261,6 +264,34 @@ async fn r_poll_day_a_whole_electronic_round_with_a_write_in_elected_announced_a
         .get(&format!("/api/v1/polls/{p}/ballots"), Some(&v.s.officer))
         .await;
     assert_eq!(status, StatusCode::OK, "{list}");
+    // A recount of the listed ballots gives the tally's votes.
+    let recount = |position: &str, id: &str| {
+        list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter(|b| {
+                b["choices"].as_array().is_some_and(|cs| {
+                    cs.iter().any(|c| {
+                        c["position"] == position
+                            && c["candidate_ids"]
+                                .as_array()
+                                .is_some_and(|ids| ids.iter().any(|x| x == id))
+                    })
+                })
+            })
+            .count() as u64
+    };
+    assert_eq!(
+        recount("director", &d9),
+        votes(&tally, "director", "甲九").0
+    );
+    assert_eq!(
+        recount("director", &d10),
+        votes(&tally, "director", "甲十").0
+    );
+    assert_eq!(recount("member", &m6), votes(&tally, "member", "甲六").0);
+    assert_eq!(recount("member", &m7), votes(&tally, "member", "甲七").0);
     let mut listed: Vec<String> = list["items"]
         .as_array()
         .expect("items")

@@ -187,11 +187,13 @@ impl Ballots {
                 ))
             })
             .collect::<AppResult<Vec<_>>>()?;
-        let electors: Vec<(String, String)> =
-            sqlx::query_as("SELECT name, person_key FROM ballot.electors WHERE contest_id = $1")
-                .bind(facts.contest_id)
-                .fetch_all(&mut *tx)
-                .await?;
+        // Write-ins match the community's register (API.md), as it stood at the first round.
+        let electors: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, person_key FROM ballot.register_names WHERE contest_id = $1",
+        )
+        .bind(facts.contest_id)
+        .fetch_all(&mut *tx)
+        .await?;
         let register =
             WriteInRegister::new(electors.into_iter().map(|(n, k)| (n, PersonKey::new(k))));
         let round_facts = RoundFacts {

@@ -188,6 +188,32 @@ impl Clients {
         }
     }
 
+    /// The community's register: `(name, person key)` of every registered voter.
+    pub async fn register(
+        &self,
+        caller: &Caller,
+        community_id: Uuid,
+    ) -> AppResult<Vec<(String, String)>> {
+        let mut voters = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let get = npb::ListVotersRequest {
+                community_id: community_id.to_string(),
+                q: String::new(),
+                page: Some(PageRequest { limit: 500, cursor }),
+            };
+            let page = read_as(&self.register, &caller.token, &get, |mut c, r| async move {
+                c.list_voters(r).await
+            })
+            .await?;
+            voters.extend(page.items.into_iter().map(|v| (v.name, v.person_key)));
+            if page.next_cursor.is_empty() {
+                return Ok(voters);
+            }
+            cursor = page.next_cursor;
+        }
+    }
+
     /// The election's clock now (a drill's own), read as the caller each time (opening,
     /// closing and announcing are rare, and a drill's clock may just have moved); to the
     /// microsecond Postgres keeps.

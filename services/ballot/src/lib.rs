@@ -38,6 +38,7 @@ use juxuan_platform::shutdown::Shutdown;
 use juxuan_proto::ballot::v1::ballot_service_server::BallotServiceServer;
 use juxuan_proto::nomination::v1::election_service_client::ElectionServiceClient;
 use juxuan_proto::nomination::v1::electorate_service_client::ElectorateServiceClient;
+use juxuan_proto::nomination::v1::register_service_client::RegisterServiceClient;
 use juxuan_proto::review::v1::review_service_client::ReviewServiceClient;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
@@ -57,6 +58,7 @@ type Intercepted = InterceptedService<Channel, Outgoing>;
 pub struct Clients {
     pub elections: ElectionServiceClient<Intercepted>,
     pub electorate: ElectorateServiceClient<Intercepted>,
+    pub register: RegisterServiceClient<Intercepted>,
     pub review: ReviewServiceClient<Intercepted>,
 }
 
@@ -123,7 +125,8 @@ impl App {
         let nomination = channel(&settings.nomination_url)?;
         let clients = Clients {
             elections: ElectionServiceClient::with_interceptor(nomination.clone(), Outgoing),
-            electorate: ElectorateServiceClient::with_interceptor(nomination, Outgoing),
+            electorate: ElectorateServiceClient::with_interceptor(nomination.clone(), Outgoing),
+            register: RegisterServiceClient::with_interceptor(nomination, Outgoing),
             review: ReviewServiceClient::with_interceptor(channel(&settings.review_url)?, Outgoing),
         };
         let base = Base::start(SERVICE, &settings.service, &MIGRATIONS).await?;

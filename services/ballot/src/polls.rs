@@ -353,6 +353,11 @@ impl Ballots {
                 ),
             ));
         }
+        let community_id = contest
+            .area
+            .community_id
+            .ok_or_else(|| facts::bad_upstream("area"))?;
+        let register = self.clients.register(caller, community_id).await?;
         let candidates: Vec<(Position, Candidate)> = list
             .candidates
             .iter()
@@ -428,6 +433,19 @@ impl Ballots {
             )
             .bind(contest_id)
             .bind(&ids)
+            .bind(&names)
+            .bind(&keys)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for chunk in register.chunks(5000) {
+            let names: Vec<&str> = chunk.iter().map(|(n, _)| n.as_str()).collect();
+            let keys: Vec<&str> = chunk.iter().map(|(_, k)| k.as_str()).collect();
+            sqlx::query(
+                "INSERT INTO ballot.register_names (contest_id, name, person_key) \
+                 SELECT $1, * FROM unnest($2::text[], $3::text[]) ON CONFLICT DO NOTHING",
+            )
+            .bind(contest_id)
             .bind(&names)
             .bind(&keys)
             .execute(&mut *tx)

@@ -22,6 +22,7 @@ fn voter(row: VoterRow) -> pb::Voter {
         resident_group: row.resident_group.unwrap_or_default(),
         household_rep: row.household_rep,
         resident_rep: row.resident_rep,
+        person_key: row.person_key,
     }
 }
 

@@ -17,6 +17,8 @@ pub struct VoterRow {
     pub resident_group: Option<String>,
     pub household_rep: bool,
     pub resident_rep: bool,
+    /// The person's pseudonymous key (hex of the keyed identity hash), as on candidates.
+    pub person_key: String,
 }
 
 /// A voter to write.
@@ -106,7 +108,7 @@ pub async fn upsert(
 }
 
 const VOTER_COLUMNS: &str = "v.id, v.community_id, v.name, v.id_masked, v.gender, v.birth_date, v.household_no, \
-     g.name AS resident_group, v.household_rep, v.resident_rep";
+     g.name AS resident_group, v.household_rep, v.resident_rep, encode(v.id_hash, 'hex') AS person_key";
 
 #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn voter_by_hash(conn: &mut PgConnection, hash: &[u8]) -> sqlx::Result<Option<VoterRow>> {
