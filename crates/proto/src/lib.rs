@@ -6,6 +6,7 @@
 //!   nominations arrive later).
 //! - [`review::v1`]: qualification review and candidate lists, and their events.
 //! - [`ballot::v1`]: election day, counting and certificates, and their events.
+//! - [`reporting::v1`]: progress and the other read models.
 //! - [`platform::v1`]: messages used by the platform's own tests.
 //! - [`FILE_DESCRIPTOR_SET`]: every file, for gRPC reflection.
 
@@ -34,6 +35,12 @@ pub mod review {
 pub mod ballot {
     pub mod v1 {
         tonic::include_proto!("juxuan.ballot.v1");
+    }
+}
+
+pub mod reporting {
+    pub mod v1 {
+        tonic::include_proto!("juxuan.reporting.v1");
     }
 }
 

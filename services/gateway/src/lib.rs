@@ -101,6 +101,11 @@ impl App {
                 channel(&settings.ballot_url)?,
                 Outgoing,
             );
+        let reporting =
+            juxuan_proto::reporting::v1::reporting_service_client::ReportingServiceClient::with_interceptor(
+                channel(&settings.reporting_url)?,
+                Outgoing,
+            );
         let register = RegisterServiceClient::with_interceptor(nomination, Outgoing)
             .max_encoding_message_size(http::register::MAX_FILE + 1024);
         let bootstrapped = Arc::new(AtomicBool::new(false));
@@ -142,6 +147,7 @@ impl App {
             nominations,
             review,
             ballot,
+            reporting,
             settings: Arc::new(settings),
         };
         Ok(Self {

@@ -1,14 +1,30 @@
-//! The reporting service (progress, report forms, filings, statistics).
+//! The reporting service: read models built from every service's events (progress of an
+//! election per street and community; report forms, filings and statistics follow).
 //!
 //! # Layout
-//! - [`App`]: start-up and serving. For now the service migrates its (empty) schema and
-//!   serves gRPC health, reflection and its admin port; its use cases arrive with their issue.
+//! - [`App`]: start-up (`build`) and serving (`run_until_stopped`); three consumers (the
+//!   nomination, review and ballot streams) in the group `reporting`.
+//! - [`projections`]: the events applied to the `reporting` schema, and [`projections::rebuild`]
+//!   (`juxuan-reporting rebuild`): the projections emptied and replayed from the outboxes.
+//! - [`progress`]: an election's progress, with what is late.
+//! - `grpc`: the `ReportingService` adapter.
+//!
+//! Reads never touch another service's tables; only `rebuild` reads the outboxes, as the
+//! record of every event published.
+
+mod grpc;
+pub mod progress;
+pub mod projections;
+
+use std::sync::Arc;
 
 use juxuan_platform::audit::AuditLog;
 use juxuan_platform::config::{ConfigError, Env};
 use juxuan_platform::db::SchemaMigrations;
+use juxuan_platform::events::{Consumer, stream_name};
 use juxuan_platform::service::{Base, ServiceSettings};
 use juxuan_platform::shutdown::Shutdown;
+use juxuan_proto::reporting::v1::reporting_service_server::ReportingServiceServer;
 
 pub const SERVICE: &str = "reporting";
 pub const SCHEMA: &str = "reporting";
@@ -16,19 +32,41 @@ static AUDIT: AuditLog = AuditLog::new(SCHEMA);
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub static MIGRATIONS: SchemaMigrations = SchemaMigrations::new(SCHEMA, &MIGRATOR);
 
+/// The consumer group reading every stream.
+pub const CONSUMER_GROUP: &str = "reporting";
+
+/// The streams the projections are built from.
+pub const STREAMS: [&str; 3] = ["nomination", "review", "ballot"];
+
 pub fn settings(env: Env<'_>) -> Result<ServiceSettings, ConfigError> {
     ServiceSettings::read(env, "127.0.0.1:50054", "127.0.0.1:9104")
 }
 
 pub struct App {
     base: Base,
+    consumers: Vec<Consumer>,
 }
 
 impl App {
     pub async fn build(settings: &ServiceSettings) -> anyhow::Result<Self> {
-        Ok(Self {
-            base: Base::start(SERVICE, settings, &MIGRATIONS).await?,
-        })
+        let base = Base::start(SERVICE, settings, &MIGRATIONS).await?;
+        let mut consumers = Vec::new();
+        for stream in STREAMS {
+            consumers.push(
+                Consumer::new(
+                    base.pool.clone(),
+                    base.redis.clone(),
+                    SCHEMA,
+                    stream_name(stream),
+                    CONSUMER_GROUP,
+                    &settings.consumer_name,
+                    Arc::new(projections::Projector),
+                )
+                .on_own_connection(&settings.common)
+                .await?,
+            );
+        }
+        Ok(Self { base, consumers })
     }
 
     pub fn grpc_addr(&self) -> std::net::SocketAddr {
@@ -40,13 +78,27 @@ impl App {
     }
 
     pub async fn run_until_stopped(self, shutdown: Shutdown) -> anyhow::Result<()> {
-        self.base
+        let consumers: Vec<_> = self
+            .consumers
+            .into_iter()
+            .map(|c| c.spawn(shutdown.clone()))
+            .collect();
+        let mut routes = tonic::service::RoutesBuilder::default();
+        routes.add_service(ReportingServiceServer::new(grpc::Reporting {
+            pool: self.base.pool.clone(),
+        }));
+        let served = self
+            .base
             .run(
-                tonic::service::RoutesBuilder::default(),
-                &[],
+                routes,
+                &["juxuan.reporting.v1.ReportingService"],
                 &AUDIT,
                 shutdown,
             )
-            .await
+            .await;
+        for c in consumers {
+            let _ = c.await;
+        }
+        served
     }
 }

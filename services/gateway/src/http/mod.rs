@@ -13,6 +13,7 @@ pub mod nominations;
 pub mod openapi;
 pub mod polls;
 pub mod register;
+pub mod reporting;
 pub mod review;
 pub mod users;
 
@@ -55,6 +56,11 @@ pub type BallotClient = juxuan_proto::ballot::v1::ballot_service_client::BallotS
     InterceptedService<Channel, Outgoing>,
 >;
 
+pub type ReportingClient =
+    juxuan_proto::reporting::v1::reporting_service_client::ReportingServiceClient<
+        InterceptedService<Channel, Outgoing>,
+    >;
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -70,6 +76,7 @@ pub struct AppState {
     pub nominations: NominationClient,
     pub review: ReviewClient,
     pub ballot: BallotClient,
+    pub reporting: ReportingClient,
     pub settings: Arc<crate::Settings>,
 }
 
@@ -243,6 +250,7 @@ pub fn router(state: AppState, ready: Readiness) -> Router {
             "/api/v1/contests/{id}/certificates/{certificate_no}",
             get(polls::certificate),
         )
+        .route("/api/v1/elections/{id}/progress", get(reporting::progress))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency))
         .fallback(not_found)

@@ -6,7 +6,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{areas, elections, identity, nominations, polls, register, review, users};
+use super::{areas, elections, identity, nominations, polls, register, reporting, review, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -25,10 +25,11 @@ use super::{areas, elections, identity, nominations, polls, register, review, us
         review::queue, review::decide, review::decisions, review::candidates, review::publish,
         polls::open, polls::list, polls::get, polls::action, polls::staff, polls::check_in, polls::cast,
         polls::ballots, polls::paper, polls::tally, polls::announce, polls::result, polls::certificate,
+        reporting::progress,
     ),
     components(schemas(super::Problem, super::ProblemField)),
     modifiers(&BearerAuth),
-    tags((name = "identity", description = "Tokens, accounts, clients"), (name = "areas", description = "Districts, streets, communities, resident groups"), (name = "elections", description = "Elections, contests, drill clocks"), (name = "register", description = "Voter registers"), (name = "nominations", description = "Nominations and the nominees' eligibility"), (name = "review", description = "Qualification review and official candidate lists"), (name = "election-day", description = "Polls, check-in, ballots, counting, results and certificates")),
+    tags((name = "identity", description = "Tokens, accounts, clients"), (name = "areas", description = "Districts, streets, communities, resident groups"), (name = "elections", description = "Elections, contests, drill clocks"), (name = "register", description = "Voter registers"), (name = "nominations", description = "Nominations and the nominees' eligibility"), (name = "review", description = "Qualification review and official candidate lists"), (name = "election-day", description = "Polls, check-in, ballots, counting, results and certificates"), (name = "reporting", description = "Progress, report forms, filings, statistics")),
 )]
 pub struct ApiDoc;
 

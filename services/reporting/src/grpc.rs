@@ -1,0 +1,109 @@
+//! The `ReportingService` gRPC adapter.
+
+use juxuan_platform::AppError;
+use juxuan_platform::error::Text;
+use juxuan_platform::grpc::caller;
+use juxuan_proto::reporting::v1::{self as pb, reporting_service_server::ReportingService};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime, UtcOffset};
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+#[derive(Clone)]
+pub struct Reporting {
+    pub pool: sqlx::PgPool,
+}
+
+/// The districts' zone (UTC+8).
+const DISTRICT_OFFSET: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => UtcOffset::UTC,
+};
+
+fn format(t: Option<OffsetDateTime>) -> String {
+    t.and_then(|t| t.to_offset(DISTRICT_OFFSET).format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+fn invalid(field: &str) -> AppError {
+    AppError::invalid_field(
+        field,
+        "request.invalid_value",
+        Text::new("取值无效", "Invalid value"),
+    )
+}
+
+#[tonic::async_trait]
+impl ReportingService for Reporting {
+    async fn get_progress(
+        &self,
+        request: Request<pb::GetProgressRequest>,
+    ) -> Result<Response<pb::Progress>, Status> {
+        let caller = caller(&request)?;
+        let r = request.get_ref();
+        let election_id = Uuid::parse_str(r.election_id.trim()).map_err(|_| invalid("id"))?;
+        let format_date = time::macros::format_description!("[year]-[month]-[day]");
+        let today = Date::parse(&r.today, &format_date).map_err(|_| invalid("today"))?;
+        let p = crate::progress::progress(&self.pool, &caller, election_id, today).await?;
+        let late_total = p
+            .streets
+            .iter()
+            .flat_map(|(_, _, c)| c)
+            .filter(|c| !c.late.is_empty())
+            .count();
+        Ok(Response::new(pb::Progress {
+            election_id: p.election_id.to_string(),
+            title: p.title,
+            drill: p.drill,
+            contests_total: p.by_status.values().sum(),
+            by_status: p
+                .by_status
+                .iter()
+                .map(|(status, count)| pb::StatusCount {
+                    status: (*status).to_owned(),
+                    count: *count,
+                })
+                .collect(),
+            late_total: u32::try_from(late_total).unwrap_or(u32::MAX),
+            as_of: format(p.as_of),
+            streets: p
+                .streets
+                .into_iter()
+                .map(|(street_id, name, contests)| pb::StreetProgress {
+                    street_id: street_id.to_string(),
+                    name,
+                    contests: contests
+                        .into_iter()
+                        .map(|c| pb::ContestProgress {
+                            contest_id: c.row.contest_id.to_string(),
+                            community_id: c
+                                .row
+                                .community_id
+                                .map(|i| i.to_string())
+                                .unwrap_or_default(),
+                            community: c.row.community.unwrap_or_default(),
+                            status: c.status.to_owned(),
+                            election_day: c
+                                .row
+                                .election_day
+                                .and_then(|d| d.format(&format_date).ok())
+                                .unwrap_or_default(),
+                            nominations: u32::try_from(c.row.nominations).unwrap_or(0),
+                            electorate_published_at: format(c.row.electorate_published_at),
+                            list_published_at: format(c.row.list_published_at),
+                            announced_at: format(c.row.announced_at),
+                            electorate: u32::try_from(c.row.electorate.unwrap_or(0)).unwrap_or(0),
+                            late: c.late.iter().map(|l| (*l).to_owned()).collect(),
+                            elected: c
+                                .row
+                                .elected
+                                .as_ref()
+                                .and_then(|e| e.as_array())
+                                .map_or(0, |e| u32::try_from(e.len()).unwrap_or(0)),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }))
+    }
+}

@@ -1,0 +1,171 @@
+//! Reporting's progress read model (API.md `GET /elections/{id}/progress`): built from every
+//! service's events, judged on the election's clock, scoped to the caller's area, lagging a
+//! write by under a second, and rebuilt from the outboxes to the same figures.
+
+use std::time::{Duration, Instant};
+
+use juxuan_tests::fixtures::{Setup, marks};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const NOMINEES: &[(&str, &str)] = &[
+    ("director", "甲九"),
+    ("director", "甲十"),
+    ("member", "甲六"),
+    ("member", "甲七"),
+    ("member", "甲八"),
+];
+
+fn contest<'a>(progress: &'a Value, id: &str) -> Option<&'a Value> {
+    progress["streets"]
+        .as_array()?
+        .iter()
+        .flat_map(|s| s["contests"].as_array().into_iter().flatten())
+        .find(|c| c["contest_id"] == id)
+}
+
+/// Polls the progress until `ready` holds; the time it took.
+async fn until(s: &Setup, token: &str, ready: impl Fn(&Value) -> bool) -> (Value, Duration) {
+    let started = Instant::now();
+    loop {
+        let (status, p) = s
+            .stack
+            .get(
+                &format!("/api/v1/elections/{}/progress", s.election),
+                Some(token),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{p}");
+        if ready(&p) {
+            return (p, started.elapsed());
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "progress never got there: {p}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn without_as_of(mut p: Value) -> Value {
+    p["as_of"] = Value::Null;
+    p
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn progress_follows_every_service_judges_lateness_and_rebuilds_identically() {
+    let s = Setup::start().await;
+    // A second contest, in the other street's community, that nobody works on.
+    let idle = s
+        .stack
+        .create(
+            &format!("/api/v1/elections/{}/contests", s.election),
+            &s.a.admin,
+            json!({
+            "community_id": s.a.other_community, "election_day": "2024-05-24",
+            "positions": [{"position": "member", "seats": 1}]}),
+        )
+        .await;
+    let main = s.contest.clone();
+    let admin = s.a.admin.clone();
+    let (p, _) = until(&s, &admin, |p| p["contests_total"] == 2).await;
+    assert_eq!(p["by_status"], json!({"nominating": 2}), "{p}");
+    assert_eq!(p["drill"], true);
+    assert_eq!(p["late_total"], 0);
+    assert_eq!(contest(&p, &main).expect("main")["community"], "南岭社区");
+
+    let v = s.venue(NOMINEES).await;
+    let s = &v.s;
+    let st = &s.stack;
+    let (p, _) = until(s, &admin, |p| {
+        contest(p, &main).is_some_and(|c| c["status"] == "published")
+    })
+    .await;
+    let c = contest(&p, &main).expect("main");
+    assert_eq!(
+        (c["nominations"].as_u64(), c["electorate"].as_u64()),
+        (Some(5), Some(12)),
+        "{c}"
+    );
+    assert!(c["list_published_at"].is_string() && c["electorate_published_at"].is_string());
+
+    // Two days before election day: the idle contest has no candidates and no list.
+    s.advance("2024-05-22T09:00:00+08:00").await;
+    let (p, _) = until(s, &admin, |p| p["today"] == "2024-05-22").await;
+    let late = &contest(&p, &idle).expect("idle")["late"];
+    assert_eq!(late, &json!(["no_candidates", "list_not_published"]), "{p}");
+    assert_eq!(contest(&p, &main).expect("main")["late"], json!([]));
+    assert_eq!(p["late_total"], 1);
+
+    // Election day, no poll yet: late; then each step shows within a second.
+    s.advance("2024-05-24T09:00:00+08:00").await;
+    let (p, _) = until(s, &admin, |p| p["today"] == "2024-05-24").await;
+    assert_eq!(
+        contest(&p, &main).expect("main")["late"],
+        json!(["poll_not_opened"])
+    );
+    let mut lags = Vec::new();
+    let poll = v.open("electronic").await;
+    let (_, lag) = until(s, &admin, |p| {
+        contest(p, &main).is_some_and(|c| c["status"] == "polling")
+    })
+    .await;
+    lags.push(lag);
+    let p_id = poll["id"].as_str().expect("id").to_owned();
+    let (d9, m6, m7) = (
+        v.candidate("甲九"),
+        v.candidate("甲六"),
+        v.candidate("甲七"),
+    );
+    for voter in [
+        "甲一", "甲二", "甲三", "甲四", "甲五", "甲六", "甲七", "甲八",
+    ] {
+        v.vote(&p_id, voter, marks(&[&d9], &[&m6, &m7], &[])).await;
+    }
+    v.close(&p_id).await;
+    let (_, lag) = until(s, &admin, |p| {
+        contest(p, &main).is_some_and(|c| c["status"] == "counted")
+    })
+    .await;
+    lags.push(lag);
+    let (status, result) = st
+        .post(
+            &format!("/api/v1/contests/{main}/result:announce"),
+            Some(&s.officer),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    let (p, lag) = until(s, &admin, |p| {
+        contest(p, &main).is_some_and(|c| c["status"] == "announced")
+    })
+    .await;
+    lags.push(lag);
+    let c = contest(&p, &main).expect("main");
+    assert_eq!(c["elected"], 3, "{c}");
+    assert!(c["announced_at"].is_string());
+    println!("progress lag after a write: {lags:?}");
+    assert!(
+        lags.iter().all(|l| *l < Duration::from_secs(1)),
+        "progress lagged: {lags:?}"
+    );
+
+    // A community officer sees its own community only.
+    let (_, own) = st
+        .get(
+            &format!("/api/v1/elections/{}/progress", s.election),
+            Some(&s.officer),
+        )
+        .await;
+    assert_eq!(own["contests_total"], 1, "{own}");
+    assert!(contest(&own, &idle).is_none());
+
+    // Rebuilt from the outboxes: the same figures.
+    let before = without_as_of(p);
+    let applied = juxuan_reporting::projections::rebuild(&st.pool)
+        .await
+        .expect("rebuild");
+    assert!(applied > 20, "{applied} events replayed");
+    let (after, _) = until(s, &admin, |_| true).await;
+    assert_eq!(without_as_of(after), before);
+}
