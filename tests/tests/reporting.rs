@@ -169,3 +169,212 @@ async fn progress_follows_every_service_judges_lateness_and_rebuilds_identically
     let (after, _) = until(s, &admin, |_| true).await;
     assert_eq!(without_as_of(after), before);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn r_report_the_report_form_as_json_and_csv_and_its_filings_in_versions() {
+    let v = Setup::start().await.venue(NOMINEES).await;
+    let s = &v.s;
+    let st = &s.stack;
+    s.advance("2024-05-24T09:00:00+08:00").await;
+    let report = format!("/api/v1/contests/{}/report", s.contest);
+    let poll = v.open("electronic").await;
+    let p = poll["id"].as_str().expect("id").to_owned();
+    let (d9, d10, m6, m7) = (
+        v.candidate("甲九"),
+        v.candidate("甲十"),
+        v.candidate("甲六"),
+        v.candidate("甲七"),
+    );
+    for (i, voter) in [
+        "甲一", "甲二", "甲三", "甲四", "甲五", "甲六", "甲七", "甲八",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let director = if i < 6 { &d9 } else { &d10 };
+        v.vote(&p, voter, marks(&[director], &[&m6, &m7], &[]))
+            .await;
+    }
+    v.close(&p).await;
+    // Not before the announcement.
+    let (status, problem) = st.get(&report, Some(&s.officer)).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("report.not_ready")),
+        "{problem}"
+    );
+    let (status, _) = st
+        .post(
+            &format!("/api/v1/contests/{}/result:announce", s.contest),
+            Some(&s.officer),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let form = loop {
+        let (status, form) = st.get(&report, Some(&s.officer)).await;
+        if status == StatusCode::OK {
+            break form;
+        }
+        assert!(Instant::now() < deadline, "{form}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    for (field, n) in [
+        ("electorate", 12),
+        ("checked_in", 8),
+        ("ballots_issued", 8),
+        ("ballots_returned", 8),
+        ("valid_ballots", 8),
+        ("invalid_ballots", 0),
+    ] {
+        assert_eq!(form[field], n, "{field}: {form}");
+    }
+    assert_eq!(
+        (
+            form["community"].as_str(),
+            form["street"].as_str(),
+            form["drill"].as_bool()
+        ),
+        (Some("南岭社区"), Some("城南街道"), Some(true))
+    );
+    assert_eq!(form["rounds"].as_array().map(Vec::len), Some(1));
+    assert!(
+        form["ballot_fingerprint"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("sha256:"))
+    );
+    assert!(
+        form["ballots_digest"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("sha256:"))
+    );
+    let director = form["elected"]
+        .as_array()
+        .and_then(|e| e.iter().find(|e| e["name"] == "甲九"))
+        .cloned()
+        .unwrap_or_default();
+    // 甲九: born 1980-01-09, 44 on election day; a bachelor and a party member (fixtures).
+    assert_eq!(director["position"], "director", "{form}");
+    assert_eq!(
+        (
+            director["age"].as_u64(),
+            director["education"].as_str(),
+            director["party_member"].as_bool()
+        ),
+        (Some(44), Some("bachelor"), Some(true)),
+        "{director}"
+    );
+    assert!(director["gender"].is_string() && director["certificate_no"].is_string());
+
+    let r = st
+        .http
+        .get(st.url(&report))
+        .bearer_auth(&s.officer)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(r.status(), StatusCode::OK);
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        disposition.contains("drill-report.csv") && disposition.contains("%E6%BC%94%E7%BB%83"),
+        "演练 in the file name: {disposition}"
+    );
+    let csv = r.text().await.expect("text");
+    for expected in ["收回选票,8", "甲九", "甲十", "当选人,职位", "是"] {
+        assert!(csv.contains(expected), "{expected} not in {csv}");
+    }
+
+    // Filing: version 1; the same form again is refused; a changed form needs a reason.
+    let file = format!("/api/v1/contests/{}/report:file", s.contest);
+    let (status, first) = st
+        .post(&file, Some(&s.officer), &json!({"to": "street"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(
+        (first["version"].as_u64(), first["drill"].as_bool()),
+        (Some(1), Some(true))
+    );
+    assert!(
+        first["filed_at"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("2024-05-24T09:")),
+        "the drill's clock: {first}"
+    );
+    let (status, problem) = st
+        .post(&file, Some(&s.officer), &json!({"to": "street"}))
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("report.already_filed"))
+    );
+    // A correction of the source (the community's name was misspelt) changes the form.
+    sqlx::query(
+        "UPDATE reporting.contests SET community = '南岭社区（更正）' WHERE contest_id = $1::uuid",
+    )
+    .bind(&s.contest)
+    .execute(&st.pool)
+    .await
+    .expect("correct");
+    let (status, problem) = st
+        .post(&file, Some(&s.officer), &json!({"to": "street"}))
+        .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("report.reason_required")),
+        "{problem}"
+    );
+    let (status, second) = st
+        .post(
+            &file,
+            Some(&s.officer),
+            &json!({"to": "street", "reason": "社区名称更正"}),
+        )
+        .await;
+    assert_eq!(
+        (status, second["version"].as_u64()),
+        (StatusCode::CREATED, Some(2)),
+        "{second}"
+    );
+    assert_ne!(first["digest"], second["digest"]);
+    let (status, _) = st
+        .post(&file, Some(&s.officer), &json!({"to": "district"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, filings) = st
+        .get(
+            &format!("/api/v1/elections/{}/filings", s.election),
+            Some(&s.a.admin),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{filings}");
+    let items: Vec<(String, u64, bool)> = filings["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|f| {
+            (
+                f["to"].as_str().unwrap_or_default().to_owned(),
+                f["version"].as_u64().unwrap_or(0),
+                f["drill"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect();
+    assert_eq!(
+        items,
+        [
+            ("district".to_owned(), 1, true),
+            ("street".to_owned(), 1, true),
+            ("street".to_owned(), 2, true)
+        ]
+    );
+    // A teller cannot file.
+    let (status, _) = st
+        .post(&file, Some(&v.teller), &json!({"to": "district"}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -47,6 +47,7 @@ async fn submit(pool: &PgPool, ids: &Ids, n: usize) -> Vec<Uuid> {
             eligible: true,
             submitted_at: "2024-05-15T09:00:00+08:00".into(),
             drill: true,
+            ..Default::default()
         };
         OUTBOX
             .enqueue(&mut tx, juxuan_review::cases::NOMINATION_SUBMITTED, &event)

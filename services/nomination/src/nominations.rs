@@ -548,6 +548,13 @@ impl Nominations {
             eligible: row.eligible,
             submitted_at: crate::clock::format(row.submitted_at),
             drill: row.drill,
+            nominee_gender: row.nominee_gender.clone(),
+            nominee_birth_date: crate::clock::format_date(row.nominee_birth_date),
+            nominee_education: row.particulars["education"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            nominee_party_member: row.particulars["party_member"].as_bool().unwrap_or(false),
         };
         OUTBOX
             .enqueue(&mut tx, NOMINATION_SUBMITTED, &event)

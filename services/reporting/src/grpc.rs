@@ -33,8 +33,80 @@ fn invalid(field: &str) -> AppError {
     )
 }
 
+fn filing_to_proto(f: crate::report::Filing) -> pb::Filing {
+    pb::Filing {
+        contest_id: f.contest_id.to_string(),
+        to: f.filed_to,
+        version: u32::try_from(f.version).unwrap_or(0),
+        digest: f.digest,
+        reason: f.reason.unwrap_or_default(),
+        filed_at: format(Some(f.filed_at)),
+        filed_by: f.filed_by,
+        drill: f.drill,
+        community: f.community.unwrap_or_default(),
+    }
+}
+
 #[tonic::async_trait]
 impl ReportingService for Reporting {
+    async fn get_report(
+        &self,
+        request: Request<pb::GetReportRequest>,
+    ) -> Result<Response<pb::Report>, Status> {
+        let caller = caller(&request)?;
+        let r = request.get_ref();
+        let contest_id = Uuid::parse_str(r.contest_id.trim()).map_err(|_| invalid("id"))?;
+        let (report, drill) = crate::report::report(&self.pool, &caller, contest_id).await?;
+        let community = report["community"].as_str().unwrap_or_default().to_owned();
+        let (content_type, body) = match r.format.as_str() {
+            "" | "json" => ("application/json", report.to_string().into_bytes()),
+            "csv" => ("text/csv", crate::report::to_csv(&report).into_bytes()),
+            _ => return Err(invalid("format").into()),
+        };
+        Ok(Response::new(pb::Report {
+            contest_id: contest_id.to_string(),
+            content_type: content_type.to_owned(),
+            body,
+            drill,
+            community,
+        }))
+    }
+
+    async fn file_report(
+        &self,
+        request: Request<pb::FileReportRequest>,
+    ) -> Result<Response<pb::Filing>, Status> {
+        let caller = caller(&request)?;
+        let r = request.get_ref();
+        let contest_id = Uuid::parse_str(r.contest_id.trim()).map_err(|_| invalid("id"))?;
+        let now = OffsetDateTime::parse(&r.now, &Rfc3339).map_err(|_| invalid("now"))?;
+        let reason = Some(r.reason.clone()).filter(|r| !r.trim().is_empty());
+        if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
+            return Err(AppError::invalid_field(
+                "reason",
+                "request.too_long",
+                Text::new("理由不超过 500 字", "A reason is at most 500 characters"),
+            )
+            .into());
+        }
+        let filing =
+            crate::report::file(&self.pool, &caller, contest_id, &r.to, reason, now).await?;
+        Ok(Response::new(filing_to_proto(filing)))
+    }
+
+    async fn list_filings(
+        &self,
+        request: Request<pb::ListFilingsRequest>,
+    ) -> Result<Response<pb::ListFilingsResponse>, Status> {
+        let caller = caller(&request)?;
+        let election_id =
+            Uuid::parse_str(request.get_ref().election_id.trim()).map_err(|_| invalid("id"))?;
+        let items = crate::report::filings(&self.pool, &caller, election_id).await?;
+        Ok(Response::new(pb::ListFilingsResponse {
+            items: items.into_iter().map(filing_to_proto).collect(),
+        }))
+    }
+
     async fn get_progress(
         &self,
         request: Request<pb::GetProgressRequest>,

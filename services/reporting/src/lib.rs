@@ -7,6 +7,7 @@
 //! - [`projections`]: the events applied to the `reporting` schema, and [`projections::rebuild`]
 //!   (`juxuan-reporting rebuild`): the projections emptied and replayed from the outboxes.
 //! - [`progress`]: an election's progress, with what is late.
+//! - [`report`]: report forms (JSON, CSV) and their filings (备案) in versions.
 //! - `grpc`: the `ReportingService` adapter.
 //!
 //! Reads never touch another service's tables; only `rebuild` reads the outboxes, as the
@@ -15,6 +16,7 @@
 mod grpc;
 pub mod progress;
 pub mod projections;
+pub mod report;
 
 use std::sync::Arc;
 
@@ -28,7 +30,7 @@ use juxuan_proto::reporting::v1::reporting_service_server::ReportingServiceServe
 
 pub const SERVICE: &str = "reporting";
 pub const SCHEMA: &str = "reporting";
-static AUDIT: AuditLog = AuditLog::new(SCHEMA);
+pub(crate) static AUDIT: AuditLog = AuditLog::new(SCHEMA);
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub static MIGRATIONS: SchemaMigrations = SchemaMigrations::new(SCHEMA, &MIGRATOR);
 

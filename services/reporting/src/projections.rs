@@ -246,7 +246,21 @@ pub async fn apply(conn: &mut PgConnection, event: &Event) -> anyhow::Result<()>
         "juxuan.nomination.v1.ElectoratePublished" => electorate(conn, event.decode()?).await,
         "juxuan.nomination.v1.NominationSubmitted" => {
             let e: npb::NominationSubmitted = event.decode()?;
-            nomination(conn, &e.nomination_id, &e.contest_id, true).await
+            nomination(conn, &e.nomination_id, &e.contest_id, true).await?;
+            sqlx::query(
+                "UPDATE reporting.nominations SET name = $2, position = $3, gender = $4, birth_date = $5, \
+                 education = $6, party_member = $7 WHERE nomination_id = $1",
+            )
+            .bind(id(&e.nomination_id)?)
+            .bind(&e.nominee_name)
+            .bind(&e.position)
+            .bind(Some(e.nominee_gender).filter(|g| !g.is_empty()))
+            .bind(date(&e.nominee_birth_date).ok())
+            .bind(Some(e.nominee_education).filter(|g| !g.is_empty()))
+            .bind(e.nominee_party_member)
+            .execute(conn)
+            .await?;
+            Ok(())
         }
         "juxuan.nomination.v1.NominationWithdrawn" => {
             let e: npb::NominationWithdrawn = event.decode()?;

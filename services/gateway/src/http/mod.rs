@@ -251,6 +251,9 @@ pub fn router(state: AppState, ready: Readiness) -> Router {
             get(polls::certificate),
         )
         .route("/api/v1/elections/{id}/progress", get(reporting::progress))
+        .route("/api/v1/contests/{id}/report", get(reporting::report))
+        .route("/api/v1/contests/{id}/report:file", post(reporting::file))
+        .route("/api/v1/elections/{id}/filings", get(reporting::filings))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency))
         .fallback(not_found)
