@@ -267,6 +267,16 @@ pub fn check<'a>(nomination: &'a Value, rule: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {rule} check in {nomination}"))
 }
 
+/// The candidates of the election-day tests: a director from two (甲九, 甲十), two members from
+/// three (甲六, 甲七, 甲八).
+pub const NOMINEES: &[(&str, &str)] = &[
+    ("director", "甲九"),
+    ("director", "甲十"),
+    ("member", "甲六"),
+    ("member", "甲七"),
+    ("member", "甲八"),
+];
+
 /// A contest ready for election day: candidates approved at the three stages, the list and
 /// the electorate published (the clock still on 2024-05-15), and the venue's teller and voting
 /// terminal.

@@ -8,17 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use juxuan_tests::fixtures::{Setup, marks};
+use juxuan_tests::fixtures::{NOMINEES, Setup, marks};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-const NOMINEES: &[(&str, &str)] = &[
-    ("director", "甲九"),
-    ("director", "甲十"),
-    ("member", "甲六"),
-    ("member", "甲七"),
-    ("member", "甲八"),
-];
 
 /// What one client saw acknowledged.
 #[derive(Default)]

@@ -3,17 +3,9 @@
 
 use std::collections::HashSet;
 
-use juxuan_tests::fixtures::{Setup, marks};
+use juxuan_tests::fixtures::{NOMINEES, Setup, marks};
 use opentelemetry::Value as OtelValue;
 use reqwest::StatusCode;
-
-const NOMINEES: &[(&str, &str)] = &[
-    ("director", "甲九"),
-    ("director", "甲十"),
-    ("member", "甲六"),
-    ("member", "甲七"),
-    ("member", "甲八"),
-];
 
 /// Spearman's rank correlation of two orders of the same items (ranks 0..n).
 fn rank_correlation(a: &[usize], b: &[usize]) -> f64 {

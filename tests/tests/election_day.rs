@@ -4,17 +4,9 @@
 //! The venue: a drill by-election electing a director (candidates 甲九, 甲十) and two members
 //! (甲六, 甲七, 甲八), an electorate of twelve, the clock on election day.
 
-use juxuan_tests::fixtures::{Setup, Venue, codes, marks};
+use juxuan_tests::fixtures::{NOMINEES, Setup, Venue, codes, marks};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-const NOMINEES: &[(&str, &str)] = &[
-    ("director", "甲九"),
-    ("director", "甲十"),
-    ("member", "甲六"),
-    ("member", "甲七"),
-    ("member", "甲八"),
-];
 
 /// The venue on election day morning.
 async fn venue() -> Venue {

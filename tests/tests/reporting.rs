@@ -4,17 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use juxuan_tests::fixtures::{Setup, marks};
+use juxuan_tests::fixtures::{NOMINEES, Setup, marks};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-const NOMINEES: &[(&str, &str)] = &[
-    ("director", "甲九"),
-    ("director", "甲十"),
-    ("member", "甲六"),
-    ("member", "甲七"),
-    ("member", "甲八"),
-];
 
 fn contest<'a>(progress: &'a Value, id: &str) -> Option<&'a Value> {
     progress["streets"]

@@ -27,9 +27,34 @@ use uuid::Uuid;
 use crate::Ballots;
 use crate::polls::{Mode, closed, lock_poll, returned_key, turnout_key};
 
-/// Adds one to a live counter that exists (a missing one is recomputed from Postgres on read).
-const INCR_IF_PRESENT: &str =
-    "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCR', KEYS[1]) end return 0";
+/// Adds one to a live counter that exists (a missing one is recomputed from Postgres on read);
+/// its SHA-1 is computed once, not per request.
+static INCR_IF_PRESENT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCR', KEYS[1]) end return 0",
+    )
+});
+
+/// The check-in, after the poll's shared lock: the check-in of an elector of the contest while
+/// the poll is open and, when `$4` is set, the token's hash. `$1` poll, `$2` voter, `$3`
+/// contest, `$4` token hash or null. One row when checked in. (`pub` so that the load tool's
+/// direct-SQL run measures the same statement.)
+pub const CHECK_IN: &str = "WITH c AS (INSERT INTO ballot.checkins (poll_id, voter_id) SELECT $1, $2 \
+               WHERE EXISTS (SELECT 1 FROM ballot.electors WHERE contest_id = $3 AND voter_id = $2) \
+                 AND EXISTS (SELECT 1 FROM ballot.polls WHERE id = $1 AND status = 'open') \
+               ON CONFLICT DO NOTHING RETURNING poll_id), \
+             t AS (INSERT INTO ballot.tokens (token_hash, poll_id) SELECT $4, poll_id FROM c WHERE $4 IS NOT NULL) \
+             SELECT 1 FROM c";
+
+/// The cast, after the poll's shared lock: the token of an open poll deleted, its hash
+/// recorded as spent, the ballot in the box. `$1` token hash, `$2` poll, `$3` ballot id, `$4`
+/// receipt, `$5` choices. One row when cast.
+pub const CAST: &str = "WITH d AS (DELETE FROM ballot.tokens WHERE token_hash = $1 AND poll_id = $2 \
+                   AND EXISTS (SELECT 1 FROM ballot.polls WHERE id = $2 AND status = 'open') RETURNING poll_id), \
+                 s AS (INSERT INTO ballot.spent_tokens (token_hash, poll_id) SELECT $1, poll_id FROM d), \
+                 b AS (INSERT INTO ballot.ballot_box (poll_id, id, receipt, choices, spoiled) \
+                   SELECT poll_id, $3, $4, $5, false FROM d) \
+                 SELECT 1 FROM d";
 
 /// What a check-in hands out.
 #[derive(Debug, Clone)]
@@ -94,10 +119,7 @@ fn ballot_refusal(e: &juxuan_domain::BallotError) -> AppError {
 impl Ballots {
     async fn bump(&self, key: String) {
         let mut redis = self.redis.clone();
-        let done: Result<i64, _> = redis::Script::new(INCR_IF_PRESENT)
-            .key(&key)
-            .invoke_async(&mut redis)
-            .await;
+        let done: Result<i64, _> = INCR_IF_PRESENT.key(&key).invoke_async(&mut redis).await;
         if let Err(e) = done {
             tracing::warn!(error = %e, "live counter not updated");
         }
@@ -118,20 +140,13 @@ impl Ballots {
             .then(|| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>()));
         let mut tx = self.pool.begin().await?;
         lock_poll(&mut tx, poll_id, false).await?;
-        let inserted: Option<i32> = sqlx::query_scalar(
-            "WITH c AS (INSERT INTO ballot.checkins (poll_id, voter_id) SELECT $1, $2 \
-               WHERE EXISTS (SELECT 1 FROM ballot.electors WHERE contest_id = $3 AND voter_id = $2) \
-                 AND EXISTS (SELECT 1 FROM ballot.polls WHERE id = $1 AND status = 'open') \
-               ON CONFLICT DO NOTHING RETURNING poll_id), \
-             t AS (INSERT INTO ballot.tokens (token_hash, poll_id) SELECT $4, poll_id FROM c WHERE $4 IS NOT NULL) \
-             SELECT 1 FROM c",
-        )
-        .bind(poll_id)
-        .bind(voter_id)
-        .bind(facts.contest_id)
-        .bind(token.as_deref().map(token_hash))
-        .fetch_optional(&mut *tx)
-        .await?;
+        let inserted: Option<i32> = sqlx::query_scalar(CHECK_IN)
+            .bind(poll_id)
+            .bind(voter_id)
+            .bind(facts.contest_id)
+            .bind(token.as_deref().map(token_hash))
+            .fetch_optional(&mut *tx)
+            .await?;
         if inserted.is_none() {
             require_open(&mut tx, poll_id).await?;
             let elector: bool = sqlx::query_scalar(
@@ -199,21 +214,14 @@ impl Ballots {
         lock_poll(&mut tx, poll_id, false).await?;
         let receipt = receipt();
         if let Some(canonical) = &ready {
-            let cast: Option<i32> = sqlx::query_scalar(
-                "WITH d AS (DELETE FROM ballot.tokens WHERE token_hash = $1 AND poll_id = $2 \
-                   AND EXISTS (SELECT 1 FROM ballot.polls WHERE id = $2 AND status = 'open') RETURNING poll_id), \
-                 s AS (INSERT INTO ballot.spent_tokens (token_hash, poll_id) SELECT $1, poll_id FROM d), \
-                 b AS (INSERT INTO ballot.ballot_box (poll_id, id, receipt, choices, spoiled) \
-                   SELECT poll_id, $3, $4, $5, false FROM d) \
-                 SELECT 1 FROM d",
-            )
-            .bind(&hash)
-            .bind(poll_id)
-            .bind(Uuid::new_v4())
-            .bind(&receipt)
-            .bind(serde_json::to_value(&canonical.choices).map_err(AppError::internal)?)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let cast: Option<i32> = sqlx::query_scalar(CAST)
+                .bind(&hash)
+                .bind(poll_id)
+                .bind(Uuid::new_v4())
+                .bind(&receipt)
+                .bind(serde_json::to_value(&canonical.choices).map_err(AppError::internal)?)
+                .fetch_optional(&mut *tx)
+                .await?;
             if cast.is_some() {
                 tx.commit().await?;
                 self.bump(returned_key(poll_id)).await;

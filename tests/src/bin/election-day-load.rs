@@ -12,7 +12,8 @@
 //! pairs per second, p50/p99 latency of a pair and of each request, errors. Afterwards every
 //! poll is closed and reconciled: ballots counted = pairs acknowledged, nothing lost or doubled.
 //!
-//! Direct SQL: the same two transactions as the ballot service's (check-in: the poll's shared
+//! Direct SQL: the same two transactions as the ballot service's, with its own statements
+//! (`juxuan_ballot::voting::{CHECK_IN, CAST}`) (check-in: the poll's shared
 //! lock, then one statement inserting the check-in of an elector of an open poll and the token's
 //! hash; cast: the shared lock, then one statement deleting the token of an open poll, recording
 //! it spent and putting the ballot in the box) from `CLIENTS` tasks over one pool, without HTTP,
@@ -428,28 +429,35 @@ async fn direct_sql(pool: &sqlx::PgPool) -> (f64, usize, Vec<Duration>) {
                 let hash = Uuid::new_v4().as_bytes().to_vec();
                 let ok: Result<(), sqlx::Error> = async {
                     let mut tx = pool.begin().await?;
-                    sqlx::query("SELECT pg_advisory_xact_lock_shared(hashtextextended($1::text, 7))").bind(poll).execute(&mut *tx).await?;
-                    sqlx::query_scalar::<_, i32>(
-                        "WITH c AS (INSERT INTO ballot.checkins (poll_id, voter_id) SELECT $1, $2 \
-                           WHERE EXISTS (SELECT 1 FROM ballot.electors WHERE contest_id = $3 AND voter_id = $2) \
-                             AND EXISTS (SELECT 1 FROM ballot.polls WHERE id = $1 AND status = 'open') \
-                           ON CONFLICT DO NOTHING RETURNING poll_id), \
-                         t AS (INSERT INTO ballot.tokens (token_hash, poll_id) SELECT $4, poll_id FROM c WHERE $4 IS NOT NULL) \
-                         SELECT 1 FROM c",
+                    sqlx::query(
+                        "SELECT pg_advisory_xact_lock_shared(hashtextextended($1::text, 7))",
                     )
-                    .bind(poll).bind(voter).bind(contest).bind(&hash).fetch_one(&mut *tx).await?;
+                    .bind(poll)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query_scalar::<_, i32>(juxuan_ballot::voting::CHECK_IN)
+                        .bind(poll)
+                        .bind(voter)
+                        .bind(contest)
+                        .bind(&hash)
+                        .fetch_one(&mut *tx)
+                        .await?;
                     tx.commit().await?;
                     let mut tx = pool.begin().await?;
-                    sqlx::query("SELECT pg_advisory_xact_lock_shared(hashtextextended($1::text, 7))").bind(poll).execute(&mut *tx).await?;
-                    sqlx::query_scalar::<_, i32>(
-                        "WITH d AS (DELETE FROM ballot.tokens WHERE token_hash = $1 AND poll_id = $2 \
-                           AND EXISTS (SELECT 1 FROM ballot.polls WHERE id = $2 AND status = 'open') RETURNING poll_id), \
-                         s AS (INSERT INTO ballot.spent_tokens (token_hash, poll_id) SELECT $1, poll_id FROM d), \
-                         b AS (INSERT INTO ballot.ballot_box (poll_id, id, receipt, choices, spoiled) \
-                           SELECT poll_id, $3, 'raw', '[]', false FROM d) \
-                         SELECT 1 FROM d",
+                    sqlx::query(
+                        "SELECT pg_advisory_xact_lock_shared(hashtextextended($1::text, 7))",
                     )
-                    .bind(&hash).bind(poll).bind(Uuid::new_v4()).fetch_one(&mut *tx).await?;
+                    .bind(poll)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query_scalar::<_, i32>(juxuan_ballot::voting::CAST)
+                        .bind(&hash)
+                        .bind(poll)
+                        .bind(Uuid::new_v4())
+                        .bind("raw")
+                        .bind(json!([]))
+                        .fetch_one(&mut *tx)
+                        .await?;
                     tx.commit().await
                 }
                 .await;

@@ -113,6 +113,22 @@ pub fn nonempty(s: String) -> Option<String> {
     Some(s).filter(|s| !s.is_empty())
 }
 
+/// A `Content-Disposition` value naming a download: an ASCII `filename` for old clients and the
+/// real (Chinese) name as RFC 8187 `filename*`.
+pub fn content_disposition(kind: &str, ascii: &str, name: &str) -> String {
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
 /// Largest request body except for imports.
 pub const MAX_BODY: usize = 1024 * 1024;
 /// Largest import file.

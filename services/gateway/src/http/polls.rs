@@ -678,10 +678,7 @@ pub async fn certificate(
     } else {
         format!("certificate-{certificate_no}.pdf")
     };
-    let disposition = format!(
-        "inline; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        percent_encode(&file)
-    );
+    let disposition = super::content_disposition("inline", &ascii, &file);
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
@@ -690,17 +687,4 @@ pub async fn certificate(
         c.pdf,
     )
         .into_response())
-}
-
-/// RFC 8187 percent-encoding of a file name.
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }

@@ -190,19 +190,9 @@ pub async fn report(
         } else {
             "report.csv"
         };
-        let encoded: String = file
-            .bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                    char::from(b).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect();
         headers.push((
             axum::http::header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+            super::content_disposition("attachment", ascii, &file),
         ));
     }
     let mut response = r.body.into_response();
