@@ -5,7 +5,9 @@
 //!   test's own and a Redis database of its own, with helpers to call the REST API.
 //! - [`spans`]: the in-memory span exporter every test process installs, for trace tests.
 //! - [`prometheus`]: a checker of the Prometheus text format.
+//! - [`district`]: a synthetic district's results fed to the reporting projector.
 
+pub mod district;
 pub mod fixtures;
 pub mod prometheus;
 
@@ -361,6 +363,34 @@ impl Stack {
     }
 
     /// The district created at bootstrap.
+    /// A machine client's access token with `scopes`.
+    pub async fn client_token(&self, admin: &str, name: &str, scopes: &[&str]) -> String {
+        let (status, client) = self
+            .post(
+                "/api/v1/clients",
+                Some(admin),
+                &serde_json::json!({"name": name, "scopes": scopes}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{client}");
+        let (id, secret) = (
+            client["client_id"].as_str().expect("id"),
+            client["client_secret"].as_str().expect("secret"),
+        );
+        let (status, tokens) = self
+            .form(
+                "/api/v1/auth/token",
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", id),
+                    ("client_secret", secret),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{tokens}");
+        tokens["access_token"].as_str().expect("token").to_owned()
+    }
+
     pub async fn district_id(&self, admin: &str) -> String {
         let (status, me) = self.get("/api/v1/me", Some(admin)).await;
         assert_eq!(status, StatusCode::OK, "{me}");

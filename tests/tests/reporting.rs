@@ -370,3 +370,77 @@ async fn r_report_the_report_form_as_json_and_csv_and_its_filings_in_versions() 
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+/// Under load: eight officers' clients submit 48 nominations at once while the progress is
+/// watched; the k-th acknowledged nomination must show (standing nominations ≥ k) within a
+/// second of its acknowledgement.
+#[tokio::test(flavor = "multi_thread")]
+async fn progress_lags_writes_by_under_a_second_under_load() {
+    use juxuan_tests::fixtures::{joint, registered};
+    let mut s = Setup::start().await;
+    let nominees = s.add_voters(48).await;
+    let s = std::sync::Arc::new(s);
+    let admin = s.a.admin.clone();
+    let main = s.contest.clone();
+    until(&s, &admin, |p| p["contests_total"] == 1).await;
+    let started = Instant::now();
+    let acks = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let writers: Vec<_> = nominees
+        .chunks(6)
+        .map(|chunk| {
+            let (s, acks, chunk) = (s.clone(), acks.clone(), chunk.to_vec());
+            tokio::spawn(async move {
+                for nominee in chunk {
+                    let body = joint("member", &s.ten(), registered(&nominee));
+                    let (status, n) = s.nominate(&s.officer, &body).await;
+                    assert_eq!(status, StatusCode::CREATED, "{n}");
+                    acks.lock().expect("acks").push(started.elapsed());
+                }
+            })
+        })
+        .collect();
+    // Watch: when each count was first seen.
+    let mut seen_at: Vec<Duration> = Vec::new();
+    while seen_at.len() < nominees.len() {
+        let (status, p) = s
+            .stack
+            .get(
+                &format!("/api/v1/elections/{}/progress", s.election),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{p}");
+        let standing = contest(&p, &main)
+            .and_then(|c| c["nominations"].as_u64())
+            .unwrap_or(0) as usize;
+        while seen_at.len() < standing.min(nominees.len()) {
+            seen_at.push(started.elapsed());
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "progress never caught up: {standing} of {}",
+            nominees.len()
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    for w in writers {
+        w.await.expect("writer");
+    }
+    let mut acks = acks.lock().expect("acks").clone();
+    acks.sort();
+    let lags: Vec<Duration> = acks
+        .iter()
+        .zip(&seen_at)
+        .map(|(ack, seen)| seen.saturating_sub(*ack))
+        .collect();
+    let worst = lags.iter().max().copied().unwrap_or_default();
+    let mut sorted = lags.clone();
+    sorted.sort();
+    let p50 = sorted[sorted.len() / 2];
+    let rate = acks.len() as f64 / acks.last().copied().unwrap_or_default().as_secs_f64();
+    println!(
+        "progress lag under load: {} nominations at {rate:.0}/s, p50 {p50:?}, max {worst:?}",
+        acks.len()
+    );
+    assert!(worst < Duration::from_secs(1), "lags: {lags:?}");
+}

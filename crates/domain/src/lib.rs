@@ -66,7 +66,7 @@
 //! | R-ADDITIONAL | unfilled seats: 另行选举 among the top unelected (seats + 1), at least ⌈cast/3⌉; then vacant | [`count_round`], [`Poll::next_round`] |
 //! | R-ANNOUNCE | result and certificate numbers | [`contest_result`], [`CertificateNo`] |
 //! | R-REPORT | the counts of the deciding round | [`contest_result`], [`Tally`] |
-//! | R-STRUCTURE | age bands, degrees, women, party members | [`structure::committee_structure`] |
+//! | R-STRUCTURE | age bands, degrees, women, party members; the change from the members replaced | [`structure::committee_structure`], [`structure::structure_of`], [`structure::change`] |
 //!
 //! # What the services call
 //! - set-up: [`RuleProfile::resolve`], [`Contest::new`], [`IdentityNumber::parse`]

@@ -61,6 +61,8 @@ pub struct CommitteeStructure {
     pub women: u32,
     /// Party members.
     pub party_members: u32,
+    /// Members per education level, lowest first (levels with none left out).
+    pub by_education: Vec<(Education, u32)>,
 }
 
 impl CommitteeStructure {
@@ -87,9 +89,16 @@ fn one_decimal(numerator: u128, denominator: u128) -> Option<f64> {
 
 /// R-STRUCTURE: the structure of `members` on `on`.
 pub fn committee_structure(members: &[MemberFacts], on: Date) -> CommitteeStructure {
+    let dated: Vec<(MemberFacts, Date)> = members.iter().map(|&m| (m, on)).collect();
+    structure_of(&dated)
+}
+
+/// R-STRUCTURE: the structure of members each aged on their own date — the election day of
+/// the contest that elected them, for a district's figures across several contests.
+pub fn structure_of(members: &[(MemberFacts, Date)]) -> CommitteeStructure {
     let ages: Vec<u32> = members
         .iter()
-        .map(|m| calendar::age_on(m.birth_date, on).unwrap_or(0))
+        .map(|(m, on)| calendar::age_on(m.birth_date, *on).unwrap_or(0))
         .collect();
     let count = u32::try_from(members.len()).unwrap_or(u32::MAX);
     let bands = [
@@ -99,8 +108,16 @@ pub fn committee_structure(members: &[MemberFacts], on: Date) -> CommitteeStruct
         AgeBand::Over55,
     ];
     let count_of = |f: &dyn Fn(&MemberFacts) -> bool| {
-        u32::try_from(members.iter().filter(|m| f(m)).count()).unwrap_or(u32::MAX)
+        u32::try_from(members.iter().filter(|(m, _)| f(m)).count()).unwrap_or(u32::MAX)
     };
+    let mut by_education: Vec<(Education, u32)> = Vec::new();
+    for (m, _) in members {
+        match by_education.iter_mut().find(|(e, _)| *e == m.education) {
+            Some((_, n)) => *n += 1,
+            None => by_education.push((m.education, 1)),
+        }
+    }
+    by_education.sort_by_key(|(e, _)| *e);
     CommitteeStructure {
         members: count,
         average_age: one_decimal(ages.iter().map(|&a| u128::from(a)).sum(), u128::from(count)),
@@ -114,5 +131,45 @@ pub fn committee_structure(members: &[MemberFacts], on: Date) -> CommitteeStruct
         bachelor_or_above: count_of(&|m| m.education.is_bachelor_or_above()),
         women: count_of(&|m| m.gender == Gender::Female),
         party_members: count_of(&|m| m.party_member),
+        by_education,
+    }
+}
+
+/// R-STRUCTURE, the plan's aims read off two structures: how the elected compare with the
+/// members they replace ("一降一升": average age down, share with a bachelor's degree up).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// Elected minus replaced, in years (negative: younger).
+    pub average_age: Option<f64>,
+    /// Elected minus replaced, in percentage points.
+    pub bachelor_or_above_share: Option<f64>,
+    pub women_share: Option<f64>,
+    pub party_member_share: Option<f64>,
+    /// Younger on average and a larger share with a bachelor's degree.
+    pub younger_and_better_educated: Option<bool>,
+}
+
+/// R-STRUCTURE: the change from the `replaced` members to the `elected`, to one decimal.
+pub fn change(elected: &CommitteeStructure, replaced: &CommitteeStructure) -> Change {
+    let diff =
+        |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| ((a - b) * 10.0).round() / 10.0);
+    let share = |s: &CommitteeStructure, n: u32| s.share(n);
+    let average_age = diff(elected.average_age, replaced.average_age);
+    let bachelor = diff(
+        share(elected, elected.bachelor_or_above),
+        share(replaced, replaced.bachelor_or_above),
+    );
+    Change {
+        average_age,
+        bachelor_or_above_share: bachelor,
+        women_share: diff(
+            share(elected, elected.women),
+            share(replaced, replaced.women),
+        ),
+        party_member_share: diff(
+            share(elected, elected.party_members),
+            share(replaced, replaced.party_members),
+        ),
+        younger_and_better_educated: average_age.zip(bachelor).map(|(a, b)| a < 0.0 && b > 0.0),
     }
 }

@@ -913,3 +913,55 @@ fn r_additional_a_tie_and_a_seat_lost_to_an_unregistered_write_in_go_to_one_addi
         .collect();
     assert_eq!(names, ["B", "C", "D"]);
 }
+
+#[test]
+fn r_structure_each_member_is_aged_on_the_day_that_elected_them() {
+    use structure::{MemberFacts, structure_of};
+    use time::macros::date;
+    let born = MemberFacts {
+        birth_date: date!(1990 - 06 - 01),
+        gender: Gender::Male,
+        education: Education::SeniorHigh,
+        party_member: false,
+    };
+    // The same birthday, two contests: 33 on one election day, 34 on the other.
+    let s = structure_of(&[(born, date!(2024 - 05 - 31)), (born, date!(2024 - 06 - 01))]);
+    assert_eq!(s.average_age, Some(33.5));
+    assert_eq!(s.by_education, [(Education::SeniorHigh, 2)]);
+    assert_eq!(s.women, 0);
+}
+
+#[test]
+fn r_structure_change_reads_younger_and_better_educated_off_the_replaced_members() {
+    use structure::{MemberFacts, change, committee_structure};
+    use time::macros::date;
+    let m = |birth, education| MemberFacts {
+        birth_date: birth,
+        gender: Gender::Female,
+        education,
+        party_member: true,
+    };
+    let day = date!(2024 - 06 - 01);
+    let elected = committee_structure(
+        &[
+            m(date!(1990 - 01 - 01), Education::Bachelor),
+            m(date!(1985 - 01 - 01), Education::Associate),
+        ],
+        day,
+    );
+    let replaced = committee_structure(
+        &[
+            m(date!(1970 - 01 - 01), Education::Associate),
+            m(date!(1975 - 01 - 01), Education::SeniorHigh),
+        ],
+        day,
+    );
+    let c = change(&elected, &replaced);
+    // (34 + 39) / 2 = 36.5 against (54 + 49) / 2 = 51.5.
+    assert_eq!(c.average_age, Some(-15.0));
+    assert_eq!(c.bachelor_or_above_share, Some(50.0));
+    assert_eq!(c.women_share, Some(0.0));
+    assert_eq!(c.younger_and_better_educated, Some(true));
+    let same = change(&elected, &elected);
+    assert_eq!(same.younger_and_better_educated, Some(false));
+}

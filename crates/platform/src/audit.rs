@@ -303,3 +303,98 @@ impl AuditLog {
             .collect()
     }
 }
+
+/// Who may read audit trails (ARCHITECTURE.md: "queryable by supervisors"): the district's
+/// admins, reviewers and district-level observers, and machine clients with `audit:read`.
+pub fn may_read(caller: &Caller) -> bool {
+    use crate::auth::{AreaLevel, Role};
+    match caller.role {
+        Role::DistrictAdmin | Role::DistrictReviewer | Role::System => true,
+        Role::Observer => caller.area_level == AreaLevel::District,
+        Role::Client => caller.has_scope("audit:read"),
+        _ => false,
+    }
+}
+
+/// The most entries one listing returns per service.
+pub const LIST_LIMIT: u32 = 1000;
+
+impl StoredEntry {
+    pub fn to_proto(&self) -> juxuan_proto::audit::v1::AuditEntry {
+        juxuan_proto::audit::v1::AuditEntry {
+            at: self
+                .at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            actor: self.actor.clone(),
+            role: self.role.clone(),
+            action: self.action.clone(),
+            object_id: self.object_id.clone(),
+            digest: self.digest.clone(),
+        }
+    }
+}
+
+/// The `AuditService` of a gRPC service: its own schema's log, listed and verified.
+#[derive(Clone)]
+pub struct AuditServer {
+    service: &'static str,
+    log: &'static AuditLog,
+    pool: PgPool,
+}
+
+impl AuditServer {
+    pub fn new(service: &'static str, log: &'static AuditLog, pool: PgPool) -> Self {
+        Self { service, log, pool }
+    }
+}
+
+#[tonic::async_trait]
+impl juxuan_proto::audit::v1::audit_service_server::AuditService for AuditServer {
+    async fn list_audit(
+        &self,
+        request: tonic::Request<juxuan_proto::audit::v1::ListAuditRequest>,
+    ) -> Result<tonic::Response<juxuan_proto::audit::v1::ListAuditResponse>, tonic::Status> {
+        let caller = crate::grpc::caller(&request)?;
+        if !may_read(&caller) {
+            return Err(crate::AppError::forbidden().into());
+        }
+        let r = request.get_ref();
+        let limit = match r.limit {
+            0 => 500,
+            n => n.min(LIST_LIMIT),
+        };
+        let items = self
+            .log
+            .list_for_object(&self.pool, r.object_id.trim(), i64::from(limit))
+            .await
+            .map_err(crate::AppError::from)?;
+        Ok(tonic::Response::new(
+            juxuan_proto::audit::v1::ListAuditResponse {
+                service: self.service.to_owned(),
+                items: items.iter().map(StoredEntry::to_proto).collect(),
+            },
+        ))
+    }
+
+    async fn verify_audit(
+        &self,
+        request: tonic::Request<juxuan_proto::audit::v1::VerifyAuditRequest>,
+    ) -> Result<tonic::Response<juxuan_proto::audit::v1::AuditChain>, tonic::Status> {
+        let caller = crate::grpc::caller(&request)?;
+        if !may_read(&caller) {
+            return Err(crate::AppError::forbidden().into());
+        }
+        let v = self
+            .log
+            .verify(&self.pool)
+            .await
+            .map_err(crate::AppError::from)?;
+        Ok(tonic::Response::new(juxuan_proto::audit::v1::AuditChain {
+            service: self.service.to_owned(),
+            entries: v.entries,
+            intact: v.intact,
+            problems: v.problems,
+        }))
+    }
+}

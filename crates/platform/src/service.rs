@@ -178,7 +178,8 @@ pub fn settings_or_exit<T>(result: Result<T, ConfigError>) -> T {
 }
 
 impl Base {
-    /// Serves the given gRPC services (plus health and reflection) and the admin port, runs
+    /// Serves the given gRPC services (plus health, reflection and the schema's `AuditService`)
+    /// and the admin port, runs
     /// the schema's outbox relay and audit sealer, until shutdown. `serving` lists the full
     /// names of the services to report healthy (`juxuan.nomination.v1.AreaService`).
     pub async fn run(
@@ -206,7 +207,12 @@ impl Base {
         routes
             .add_service(health_service)
             .add_service(reflection_v1)
-            .add_service(reflection_v1alpha);
+            .add_service(reflection_v1alpha)
+            .add_service(
+                juxuan_proto::audit::v1::audit_service_server::AuditServiceServer::new(
+                    crate::audit::AuditServer::new(name, audit, pool.clone()),
+                ),
+            );
         let relay = crate::events::Relay::new(pool.clone(), redis.clone(), audit.schema())
             .spawn(shutdown.clone());
         let sealer = audit.spawn_sealer(pool.clone(), shutdown.clone());

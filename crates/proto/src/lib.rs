@@ -7,6 +7,7 @@
 //! - [`review::v1`]: qualification review and candidate lists, and their events.
 //! - [`ballot::v1`]: election day, counting and certificates, and their events.
 //! - [`reporting::v1`]: progress and the other read models.
+//! - [`audit::v1`]: every service's audit log and its verification.
 //! - [`platform::v1`]: messages used by the platform's own tests.
 //! - [`FILE_DESCRIPTOR_SET`]: every file, for gRPC reflection.
 
@@ -41,6 +42,12 @@ pub mod ballot {
 pub mod reporting {
     pub mod v1 {
         tonic::include_proto!("juxuan.reporting.v1");
+    }
+}
+
+pub mod audit {
+    pub mod v1 {
+        tonic::include_proto!("juxuan.audit.v1");
     }
 }
 

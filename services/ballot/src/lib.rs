@@ -62,9 +62,6 @@ pub struct Clients {
     pub review: ReviewServiceClient<Intercepted>,
 }
 
-/// Default font of certificates: WenQuanYi Micro Hei from Debian's `fonts-wqy-microhei`.
-pub const DEFAULT_FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
-
 /// The service's settings: the common ones, where the nomination and review services are, and
 /// the font certificates are drawn with.
 #[derive(Debug, Clone)]
@@ -91,7 +88,10 @@ pub fn settings(env: Env<'_>) -> Result<Settings, ConfigError> {
             Some((
                 env.or("JUXUAN_NOMINATION_URL", "http://127.0.0.1:50051".to_owned()),
                 env.or("JUXUAN_REVIEW_URL", "http://127.0.0.1:50052".to_owned()),
-                PathBuf::from(env.or("JUXUAN_FONT_PATH", DEFAULT_FONT.to_owned())),
+                PathBuf::from(env.or(
+                    "JUXUAN_FONT_PATH",
+                    juxuan_print::DEFAULT_FONT_PATH.to_owned(),
+                )),
                 env.or("JUXUAN_FONT_INDEX", 0u32),
             ))
         })?;
@@ -112,7 +112,7 @@ pub struct Ballots {
     pub(crate) clients: Clients,
     /// Ballot papers of polls, immutable once opened (the hot path parses every ballot).
     pub(crate) papers: Arc<Mutex<HashMap<Uuid, Arc<polls::PollFacts>>>>,
-    pub(crate) font: Arc<certificate::FontSource>,
+    pub(crate) font: Arc<juxuan_print::FontSource>,
 }
 
 pub struct App {
@@ -135,7 +135,7 @@ impl App {
             redis: base.redis.clone(),
             clients,
             papers: Arc::default(),
-            font: Arc::new(certificate::FontSource::new(
+            font: Arc::new(juxuan_print::FontSource::new(
                 settings.font_path.clone(),
                 settings.font_index,
             )),

@@ -27,6 +27,7 @@ use juxuan_platform::auth::Verifier;
 use juxuan_platform::db::SchemaMigrations;
 use juxuan_platform::grpc::{Outgoing, channel};
 use juxuan_platform::shutdown::Shutdown;
+use juxuan_proto::audit::v1::audit_service_client::AuditServiceClient;
 use juxuan_proto::nomination::v1::area_service_client::AreaServiceClient;
 use juxuan_proto::nomination::v1::election_service_client::ElectionServiceClient;
 use juxuan_proto::nomination::v1::electorate_service_client::ElectorateServiceClient;
@@ -91,19 +92,32 @@ impl App {
         let elections = ElectionServiceClient::with_interceptor(nomination.clone(), Outgoing);
         let electorate = ElectorateServiceClient::with_interceptor(nomination.clone(), Outgoing);
         let nominations = NominationServiceClient::with_interceptor(nomination.clone(), Outgoing);
+        let (review_channel, ballot_channel, reporting_channel) = (
+            channel(&settings.review_url)?,
+            channel(&settings.ballot_url)?,
+            channel(&settings.reporting_url)?,
+        );
+        let audit = [
+            &nomination,
+            &review_channel,
+            &ballot_channel,
+            &reporting_channel,
+        ]
+        .map(|c| AuditServiceClient::with_interceptor(c.clone(), Outgoing))
+        .to_vec();
         let review =
             juxuan_proto::review::v1::review_service_client::ReviewServiceClient::with_interceptor(
-                channel(&settings.review_url)?,
+                review_channel,
                 Outgoing,
             );
         let ballot =
             juxuan_proto::ballot::v1::ballot_service_client::BallotServiceClient::with_interceptor(
-                channel(&settings.ballot_url)?,
+                ballot_channel,
                 Outgoing,
             );
         let reporting =
             juxuan_proto::reporting::v1::reporting_service_client::ReportingServiceClient::with_interceptor(
-                channel(&settings.reporting_url)?,
+                reporting_channel,
                 Outgoing,
             );
         let register = RegisterServiceClient::with_interceptor(nomination, Outgoing)
@@ -148,6 +162,7 @@ impl App {
             review,
             ballot,
             reporting,
+            audit: audit.into(),
             settings: Arc::new(settings),
         };
         Ok(Self {

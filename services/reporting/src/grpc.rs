@@ -12,7 +12,11 @@ use uuid::Uuid;
 #[derive(Clone)]
 pub struct Reporting {
     pub pool: sqlx::PgPool,
+    pub font: std::sync::Arc<juxuan_print::FontSource>,
 }
+
+/// The XLSX media type.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The districts' zone (UTC+8).
 const DISTRICT_OFFSET: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
@@ -60,7 +64,19 @@ impl ReportingService for Reporting {
         let community = report["community"].as_str().unwrap_or_default().to_owned();
         let (content_type, body) = match r.format.as_str() {
             "" | "json" => ("application/json", report.to_string().into_bytes()),
-            "csv" => ("text/csv", crate::report::to_csv(&report).into_bytes()),
+            "csv" => ("text/csv", crate::form::to_csv(&report).into_bytes()),
+            "xlsx" => (
+                XLSX,
+                crate::form::to_xlsx(&report).map_err(AppError::internal)?,
+            ),
+            "pdf" => {
+                let font = self.font.get().map_err(AppError::internal)?;
+                let pdf = tokio::task::spawn_blocking(move || crate::form::to_pdf(&font, &report))
+                    .await
+                    .map_err(AppError::internal)?
+                    .map_err(AppError::internal)?;
+                ("application/pdf", pdf)
+            }
             _ => return Err(invalid("format").into()),
         };
         Ok(Response::new(pb::Report {
@@ -104,6 +120,65 @@ impl ReportingService for Reporting {
         let items = crate::report::filings(&self.pool, &caller, election_id).await?;
         Ok(Response::new(pb::ListFilingsResponse {
             items: items.into_iter().map(filing_to_proto).collect(),
+        }))
+    }
+
+    async fn get_statistics(
+        &self,
+        request: Request<pb::GetStatisticsRequest>,
+    ) -> Result<Response<pb::Statistics>, Status> {
+        let caller = caller(&request)?;
+        let value = match request.get_ref().election_id.trim() {
+            "" => crate::statistics::for_district(&self.pool, &caller).await?,
+            raw => {
+                let election_id = Uuid::parse_str(raw).map_err(|_| invalid("id"))?;
+                crate::statistics::for_election(&self.pool, &caller, election_id).await?
+            }
+        };
+        Ok(Response::new(pb::Statistics {
+            json: value.to_string(),
+        }))
+    }
+
+    async fn record_committee(
+        &self,
+        request: Request<pb::RecordCommitteeRequest>,
+    ) -> Result<Response<pb::RecordCommitteeResponse>, Status> {
+        let caller = caller(&request)?;
+        let r = request.get_ref();
+        let contest_id = Uuid::parse_str(r.contest_id.trim()).map_err(|_| invalid("id"))?;
+        let now = OffsetDateTime::parse(&r.now, &Rfc3339).map_err(|_| invalid("now"))?;
+        crate::statistics::record(&self.pool, &caller, r, contest_id, now).await?;
+        Ok(Response::new(pb::RecordCommitteeResponse {
+            contest_id: contest_id.to_string(),
+            recorded_at: format(Some(now)),
+        }))
+    }
+
+    async fn export_results(
+        &self,
+        request: Request<pb::ExportResultsRequest>,
+    ) -> Result<Response<pb::ExportResultsResponse>, Status> {
+        let caller = caller(&request)?;
+        let r = request.get_ref();
+        let query = crate::export::Query::parse(
+            &r.election_id,
+            &r.changed_since,
+            &r.cursor,
+            r.limit,
+            r.include_drills,
+        )?;
+        let (items, next) = crate::export::page(&self.pool, &caller, &query).await?;
+        Ok(Response::new(pb::ExportResultsResponse {
+            items: items
+                .into_iter()
+                .map(|e| pb::ExportedReport {
+                    contest_id: e.contest_id.to_string(),
+                    changed_at: e.changed_at.format(&Rfc3339).unwrap_or_default(),
+                    json: e.report.to_string(),
+                })
+                .collect(),
+            next_cursor: next.unwrap_or_default(),
         }))
     }
 

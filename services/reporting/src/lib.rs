@@ -7,17 +7,25 @@
 //! - [`projections`]: the events applied to the `reporting` schema, and [`projections::rebuild`]
 //!   (`juxuan-reporting rebuild`): the projections emptied and replayed from the outboxes.
 //! - [`progress`]: an election's progress, with what is late.
-//! - [`report`]: report forms (JSON, CSV) and their filings (备案) in versions.
+//! - [`report`]: report forms (JSON) and their filings (备案) in versions; [`form`]: the
+//!   form as CSV, XLSX and A4 PDF.
+//! - [`statistics`]: the structure of the committees elected (R-STRUCTURE), per election and
+//!   for the district, and what communities record beyond the nominees' particulars.
+//! - [`export`]: report forms in bulk for other systems, by time of change.
 //! - `grpc`: the `ReportingService` adapter.
 //!
 //! Reads never touch another service's tables; only `rebuild` reads the outboxes, as the
 //! record of every event published.
 
+pub mod export;
+pub mod form;
 mod grpc;
 pub mod progress;
 pub mod projections;
 pub mod report;
+pub mod statistics;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use juxuan_platform::audit::AuditLog;
@@ -40,17 +48,52 @@ pub const CONSUMER_GROUP: &str = "reporting";
 /// The streams the projections are built from.
 pub const STREAMS: [&str; 3] = ["nomination", "review", "ballot"];
 
-pub fn settings(env: Env<'_>) -> Result<ServiceSettings, ConfigError> {
-    ServiceSettings::read(env, "127.0.0.1:50054", "127.0.0.1:9104")
+/// The service's settings: the common ones and the font report forms are drawn with
+/// (`JUXUAN_FONT_PATH`, `JUXUAN_FONT_INDEX`, as the ballot service's certificates).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub service: ServiceSettings,
+    pub font_path: PathBuf,
+    pub font_index: u32,
+}
+
+impl AsRef<ServiceSettings> for Settings {
+    fn as_ref(&self) -> &ServiceSettings {
+        &self.service
+    }
+}
+
+pub fn settings(env: Env<'_>) -> Result<Settings, ConfigError> {
+    let (service, (font_path, font_index)) =
+        ServiceSettings::read_with(env, "127.0.0.1:50054", "127.0.0.1:9104", |env, _| {
+            Some((
+                PathBuf::from(env.or(
+                    "JUXUAN_FONT_PATH",
+                    juxuan_print::DEFAULT_FONT_PATH.to_owned(),
+                )),
+                env.or("JUXUAN_FONT_INDEX", 0u32),
+            ))
+        })?;
+    Ok(Settings {
+        service,
+        font_path,
+        font_index,
+    })
 }
 
 pub struct App {
     base: Base,
     consumers: Vec<Consumer>,
+    font: Arc<juxuan_print::FontSource>,
 }
 
 impl App {
-    pub async fn build(settings: &ServiceSettings) -> anyhow::Result<Self> {
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let font = Arc::new(juxuan_print::FontSource::new(
+            settings.font_path.clone(),
+            settings.font_index,
+        ));
+        let settings = &settings.service;
         let base = Base::start(SERVICE, settings, &MIGRATIONS).await?;
         let mut consumers = Vec::new();
         for stream in STREAMS {
@@ -68,7 +111,11 @@ impl App {
                 .await?,
             );
         }
-        Ok(Self { base, consumers })
+        Ok(Self {
+            base,
+            consumers,
+            font,
+        })
     }
 
     pub fn grpc_addr(&self) -> std::net::SocketAddr {
@@ -88,6 +135,7 @@ impl App {
         let mut routes = tonic::service::RoutesBuilder::default();
         routes.add_service(ReportingServiceServer::new(grpc::Reporting {
             pool: self.base.pool.clone(),
+            font: self.font,
         }));
         let served = self
             .base

@@ -6,7 +6,7 @@ async fn main() -> anyhow::Result<()> {
             juxuan_platform::config::Env::from_process(),
         ));
         let pool = juxuan_platform::db::connect(
-            &settings.common.database_url,
+            &settings.service.common.database_url,
             2,
             std::time::Duration::from_secs(60),
         )

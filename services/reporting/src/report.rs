@@ -1,8 +1,8 @@
 //! The results report form (选举结果报告单, R-REPORT) of a contest, from the projections: the
 //! counts of the round that decided the result, every round's tally, the elected with
 //! position, gender, age, education and party membership, the counting staff, the ballot
-//! paper's fingerprint and the ballots' digest (API.md, Precisions: report form JSON). As JSON
-//! and CSV. Filing (备案) to the street and the district keeps every version: a changed form is
+//! paper's fingerprint and the ballots' digest (API.md, Precisions: report form JSON); the
+//! files (CSV, XLSX, PDF) are drawn from it in [`crate::form`]. Filing (备案) to the street and the district keeps every version: a changed form is
 //! filed again only as a new version with a reason.
 
 use juxuan_platform::audit;
@@ -166,80 +166,6 @@ pub async fn report(pool: &PgPool, caller: &Caller, contest_id: Uuid) -> AppResu
         "ballots_digest": deciding["ballots_digest"].clone(),
     });
     Ok((report, row.drill.unwrap_or(false)))
-}
-
-fn cell(v: &Value) -> String {
-    let text = match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
-
-/// The report form as CSV (UTF-8 with a byte-order mark, for spreadsheet programs): the
-/// summary, the votes of every candidate and write-in per round and position, the elected.
-pub fn to_csv(report: &Value) -> String {
-    let mut out = String::from("\u{feff}");
-    out.push_str("项目,值\n");
-    for (label, field) in [
-        ("区", "district"),
-        ("街道", "street"),
-        ("社区", "community"),
-        ("选举日", "election_day"),
-        ("演练", "drill"),
-        ("应到（选民数）", "electorate"),
-        ("实到（签到）", "checked_in"),
-        ("发出选票", "ballots_issued"),
-        ("收回选票", "ballots_returned"),
-        ("有效票", "valid_ballots"),
-        ("无效票", "invalid_ballots"),
-        ("选票指纹", "ballot_fingerprint"),
-        ("计票摘要", "ballots_digest"),
-    ] {
-        out.push_str(&format!("{label},{}\n", cell(&report[field])));
-    }
-    out.push_str("\n轮次,职位,姓名,类别,得票,当选\n");
-    for round in report["rounds"].as_array().into_iter().flatten() {
-        for p in round["positions"].as_array().into_iter().flatten() {
-            for (kind, list) in [("候选人", &p["candidates"]), ("另选他人", &p["write_ins"])]
-            {
-                for c in list.as_array().into_iter().flatten() {
-                    out.push_str(&format!(
-                        "{},{},{},{kind},{},{}\n",
-                        cell(&round["round"]),
-                        cell(&p["position"]),
-                        cell(&c["name"]),
-                        cell(&c["votes"]),
-                        if c["elected"] == true { "是" } else { "否" }
-                    ));
-                }
-            }
-        }
-    }
-    out.push_str("\n当选人,职位,得票,性别,年龄,学历,党员,证书编号\n");
-    for e in report["elected"].as_array().into_iter().flatten() {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{}\n",
-            cell(&e["name"]),
-            cell(&e["position"]),
-            cell(&e["votes"]),
-            cell(&e["gender"]),
-            cell(&e["age"]),
-            cell(&e["education"]),
-            match e["party_member"].as_bool() {
-                Some(true) => "是",
-                Some(false) => "否",
-                None => "",
-            },
-            cell(&e["certificate_no"]),
-        ));
-    }
-    out
 }
 
 /// A filing as recorded.

@@ -30,6 +30,11 @@ impl Education {
     pub fn is_bachelor_or_above(self) -> bool {
         self >= Self::Bachelor
     }
+
+    /// The level's name in both languages.
+    pub fn name(self) -> crate::Text {
+        crate::messages::education(self)
+    }
 }
 
 /// 社会工作者职业资格.

@@ -78,6 +78,19 @@ pub(crate) fn position(p: Position) -> Text {
     }
 }
 
+pub(crate) fn education(e: crate::Education) -> Text {
+    use crate::Education as E;
+    match e {
+        E::JuniorHighOrBelow => t("初中及以下", "junior high school or below"),
+        E::SeniorHigh => t("高中", "senior high school"),
+        E::Vocational => t("中专", "vocational school"),
+        E::Associate => t("大专", "associate degree"),
+        E::Bachelor => t("大学本科", "bachelor's degree"),
+        E::Master => t("硕士研究生", "master's degree"),
+        E::Doctorate => t("博士研究生", "doctorate"),
+    }
+}
+
 pub(crate) fn contest_error(e: &ContestError) -> Text {
     match e {
         ContestError::NoPositions => t(

@@ -5,6 +5,7 @@
 //! response), the body limit, then per route the idempotency keys.
 
 pub mod areas;
+pub mod audit;
 pub mod elections;
 pub mod extract;
 pub mod idempotency;
@@ -61,6 +62,10 @@ pub type ReportingClient =
         InterceptedService<Channel, Outgoing>,
     >;
 
+pub type AuditClient = juxuan_proto::audit::v1::audit_service_client::AuditServiceClient<
+    InterceptedService<Channel, Outgoing>,
+>;
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -77,6 +82,8 @@ pub struct AppState {
     pub review: ReviewClient,
     pub ballot: BallotClient,
     pub reporting: ReportingClient,
+    /// The `AuditService` of nomination, review, ballot and reporting.
+    pub audit: Arc<[AuditClient]>,
     pub settings: Arc<crate::Settings>,
 }
 
@@ -270,6 +277,18 @@ pub fn router(state: AppState, ready: Readiness) -> Router {
         .route("/api/v1/contests/{id}/report", get(reporting::report))
         .route("/api/v1/contests/{id}/report:file", post(reporting::file))
         .route("/api/v1/elections/{id}/filings", get(reporting::filings))
+        .route(
+            "/api/v1/elections/{id}/statistics",
+            get(reporting::statistics),
+        )
+        .route("/api/v1/statistics", get(reporting::district_statistics))
+        .route(
+            "/api/v1/contests/{id}/committee",
+            axum::routing::put(reporting::record_committee),
+        )
+        .route("/api/v1/exports/results", get(reporting::export))
+        .route("/api/v1/audit", get(audit::list))
+        .route("/api/v1/audit:verify", get(audit::verify))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency))
         .fallback(not_found)

@@ -6,7 +6,9 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{areas, elections, identity, nominations, polls, register, reporting, review, users};
+use super::{
+    areas, audit, elections, identity, nominations, polls, register, reporting, review, users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,10 +28,12 @@ use super::{areas, elections, identity, nominations, polls, register, reporting,
         polls::open, polls::list, polls::get, polls::action, polls::staff, polls::check_in, polls::cast,
         polls::ballots, polls::paper, polls::tally, polls::announce, polls::result, polls::certificate,
         reporting::progress, reporting::report, reporting::file, reporting::filings,
+        reporting::statistics, reporting::district_statistics, reporting::record_committee, reporting::export,
+        audit::list, audit::verify,
     ),
     components(schemas(super::Problem, super::ProblemField)),
     modifiers(&BearerAuth),
-    tags((name = "identity", description = "Tokens, accounts, clients"), (name = "areas", description = "Districts, streets, communities, resident groups"), (name = "elections", description = "Elections, contests, drill clocks"), (name = "register", description = "Voter registers"), (name = "nominations", description = "Nominations and the nominees' eligibility"), (name = "review", description = "Qualification review and official candidate lists"), (name = "election-day", description = "Polls, check-in, ballots, counting, results and certificates"), (name = "reporting", description = "Progress, report forms, filings, statistics")),
+    tags((name = "identity", description = "Tokens, accounts, clients"), (name = "areas", description = "Districts, streets, communities, resident groups"), (name = "elections", description = "Elections, contests, drill clocks"), (name = "register", description = "Voter registers"), (name = "nominations", description = "Nominations and the nominees' eligibility"), (name = "review", description = "Qualification review and official candidate lists"), (name = "election-day", description = "Polls, check-in, ballots, counting, results and certificates"), (name = "reporting", description = "Progress, report forms, filings, statistics, export"), (name = "audit", description = "Audit trails of every service and their verification")),
 )]
 pub struct ApiDoc;
 
