@@ -49,7 +49,11 @@ impl Setup {
     }
 
     pub async fn start_with(rules: Value) -> Setup {
-        let stack = Stack::start().await;
+        Self::start_on(Stack::start().await, rules).await
+    }
+
+    /// The same on a stack started by the caller (one with its own telemetry).
+    pub async fn start_on(stack: Stack, rules: Value) -> Setup {
         let a = stack.areas().await;
         let mut csv = String::from("name,id_number,household_rep,resident_rep\n");
         for (i, (name, birth, household, rep)) in REGISTER.iter().enumerate() {

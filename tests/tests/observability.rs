@@ -66,6 +66,34 @@ async fn one_request_through_the_gateway_is_one_trace_with_gateway_nomination_an
     stack.stop().await;
 }
 
+/// `promtool check metrics` on a page: its complaints, empty when it accepts the page.
+fn promtool_check_metrics(page: &str) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("promtool (Debian's prometheus package; `cargo xtask test` installs it)");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(page.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("promtool");
+    if out.status.success() {
+        String::new()
+    } else {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn every_service_serves_health_readiness_and_parseable_metrics() {
     let stack = Stack::start().await;
@@ -114,6 +142,9 @@ async fn every_service_serves_health_readiness_and_parseable_metrics() {
             .expect("text");
         let samples = prometheus::check(&page)
             .unwrap_or_else(|problems| panic!("{name} /metrics: {problems:?}"));
+        // Prometheus' own linter (Debian's `prometheus`, installed by `cargo xtask test`).
+        let lint = promtool_check_metrics(&page);
+        assert!(lint.is_empty(), "promtool check metrics on {name}: {lint}");
         assert!(
             samples.iter().any(|s| s == "juxuan_db_pool_connections"),
             "{name} reports its pool"
@@ -133,6 +164,40 @@ async fn every_service_serves_health_readiness_and_parseable_metrics() {
         page.contains("juxuan_grpc_requests_total"),
         "gRPC calls are counted"
     );
+    // The figures the dashboards read (helm/juxuan/dashboards): pool size, consumer lag, and
+    // the election-day gauges the ballot service reads from its tables at each scrape.
+    let ballot = stack
+        .admin_addrs
+        .iter()
+        .find(|(name, _)| *name == "ballot")
+        .map(|(_, addr)| format!("http://{addr}/metrics"))
+        .expect("ballot admin");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let page = stack
+            .http
+            .get(&ballot)
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        let found = [
+            "juxuan_polls_open 0",
+            "juxuan_db_pool_max_connections{service=\"ballot\"} 5",
+            "juxuan_consumer_lag_events{stream=",
+        ]
+        .map(|needle| page.contains(needle));
+        if found.iter().all(|f| *f) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{found:?} in the ballot page:\n{page}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     stack.stop().await;
 }
 

@@ -68,19 +68,23 @@ Usage: cargo xtask <command> [options]
 
 Commands:
   test [--no-lint] [-- <args>]  Check formatting (cargo fmt --check), run clippy with
-                                -D warnings, then run the workspace tests (cargo nextest
-                                if installed, else cargo test). Arguments after `--` go to
-                                the test runner. --no-lint skips fmt and clippy.
+                                -D warnings, check the deployment files (deploy/check), then
+                                run the workspace tests (cargo nextest if installed, else
+                                cargo test). Arguments after `--` go to the test runner.
+                                --no-lint skips fmt and clippy.
   up                            Build the five services, apply their migrations and run
                                 them, with prefixed logs, until Ctrl-C or until one exits.
   demo                          Like `up`, then seed a demo street, communities and users
                                 through the REST API and print how to log in.
-  bench [register|election-day] Load tools (release build) against private Postgres/Redis:
+  bench [register|election-day|reporting]
+                                Load tools (release build) against private Postgres/Redis:
                                 `register` imports a 50,000-row XLSX register with 1% bad
                                 rows twice and prints time, counts and peak memory;
                                 `election-day` plays check-in + cast for 8 polls from 64
                                 clients through the gateway, then the same transactions in
-                                direct SQL, and prints throughput, p50/p99, errors, the ratio.
+                                direct SQL, and prints throughput, p50/p99, errors, the ratio;
+                                `reporting` reads progress, statistics, report forms and the
+                                export of a 20 × 30-community district and prints p50/p99/max.
   help                          Show this text.
 
 Postgres and Redis:
@@ -193,6 +197,16 @@ fn cmd_test(args: &[String]) -> Res<()> {
             &[],
         )?;
     }
+    // The deployment files (Dockerfile, Compose, Helm chart, dashboards), checked offline with
+    // pinned tools from PyPI: `deploy/check` (README, "Deploying").
+    check_interrupted()?;
+    say!("xtask: running bash deploy/check");
+    let mut deploy = Command::new("bash");
+    deploy.current_dir(&root).arg("deploy/check");
+    let status = stack::run_status(&mut deploy, "deploy/check")?;
+    if !status.success() {
+        return Err(format!("deploy/check failed ({status})"));
+    }
     if has_nextest() {
         run(
             "cargo nextest",
@@ -217,9 +231,10 @@ fn cmd_bench(args: &[String]) -> Res<()> {
     let tool = match args.first().map(String::as_str) {
         None | Some("register") => "register-load",
         Some("election-day") => "election-day-load",
+        Some("reporting") => "reporting-load",
         Some(other) => {
             return Err(format!(
-                "unknown bench `{other}` (known: register, election-day)"
+                "unknown bench `{other}` (known: register, election-day, reporting)"
             ));
         }
     };

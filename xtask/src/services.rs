@@ -250,8 +250,9 @@ fn find_redis_server() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// The font certificates and report forms are drawn with (the ballot service's default
-/// `JUXUAN_FONT_PATH`) and poppler's `pdftotext`, which the tests read PDFs with.
+/// The font certificates and report forms are drawn with (the ballot and reporting services'
+/// default `JUXUAN_FONT_PATH`), poppler's `pdftotext`, which the tests read PDFs with, and
+/// Prometheus' `promtool`, which checks the services' metrics pages.
 pub const FONT_PATH: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
 
 fn ensure_document_tools(root: bool) -> Res<()> {
@@ -267,6 +268,16 @@ fn ensure_document_tools(root: bool) -> Res<()> {
         .is_ok();
     if !pdftotext {
         missing.push("poppler-utils");
+    }
+    // `promtool check metrics` judges every service's /metrics page in the tests.
+    let promtool = Command::new("promtool")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok();
+    if !promtool {
+        missing.push("prometheus");
     }
     if missing.is_empty() {
         Ok(())

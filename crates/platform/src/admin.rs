@@ -18,6 +18,17 @@ use crate::shutdown::Shutdown;
 
 type CheckFuture = Pin<Box<dyn Future<Output = (String, bool)> + Send>>;
 type Check = Arc<dyn Fn() -> CheckFuture + Send + Sync>;
+/// Work run before each `/metrics` page: gauges read from the database at scrape time.
+pub type Scrape = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// A scrape hook from an async closure.
+pub fn scrape<F, Fut>(f: F) -> Scrape
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    Arc::new(move || Box::pin(f()))
+}
 
 /// What `/readyz` checks, and what `/metrics` reports on.
 #[derive(Clone)]
@@ -26,6 +37,7 @@ pub struct Readiness {
     pool: Option<PgPool>,
     redis: Option<ConnectionManager>,
     extra: Vec<Check>,
+    scrape: Vec<Scrape>,
 }
 
 impl Readiness {
@@ -35,6 +47,7 @@ impl Readiness {
             pool: None,
             redis: None,
             extra: Vec::new(),
+            scrape: Vec::new(),
         }
     }
 
@@ -59,6 +72,12 @@ impl Readiness {
             let f = f.clone();
             Box::pin(async move { (name.to_owned(), f().await) })
         }));
+        self
+    }
+
+    /// Work before each metrics page (see [`Scrape`]).
+    pub fn on_scrape(mut self, hooks: impl IntoIterator<Item = Scrape>) -> Self {
+        self.scrape.extend(hooks);
         self
     }
 
@@ -89,10 +108,14 @@ impl Readiness {
         (all, serde_json::Value::Object(results))
     }
 
-    /// The Prometheus page, with pool figures refreshed.
-    pub fn metrics_page(&self) -> String {
+    /// The Prometheus page, with pool figures and scrape-time gauges refreshed (each hook
+    /// bounded to 2 s: a slow database leaves the previous values, not a hanging scrape).
+    pub async fn metrics_page(&self) -> String {
         if let Some(pool) = &self.pool {
             crate::metrics::record_pool(self.service, pool);
+        }
+        for hook in &self.scrape {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), hook()).await;
         }
         crate::metrics::render()
     }
@@ -122,7 +145,7 @@ pub async fn metrics(State(ready): State<Readiness>) -> Response {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        ready.metrics_page(),
+        ready.metrics_page().await,
     )
         .into_response()
 }

@@ -57,6 +57,19 @@ pub struct Env<'a> {
     problems: Vec<String>,
 }
 
+/// The value of `<name>_FILE`'s file, if set; an unreadable file is reported on stderr
+/// (the value then counts as missing, which the settings report in turn).
+fn read_file_variable(name: &str, path: Option<String>) -> Option<String> {
+    let path = path?;
+    match std::fs::read_to_string(&path) {
+        Ok(value) => Some(value.trim_end_matches(['\n', '\r']).to_owned()),
+        Err(e) => {
+            eprintln!("{name}_FILE: cannot read {path}: {e}");
+            None
+        }
+    }
+}
+
 impl Default for Env<'_> {
     fn default() -> Self {
         Self::from_process()
@@ -64,8 +77,15 @@ impl Default for Env<'_> {
 }
 
 impl<'a> Env<'a> {
+    /// The process environment. Any variable may instead be given as `<NAME>_FILE`, the path
+    /// of a file holding the value (Docker and Kubernetes secrets); a trailing newline is
+    /// dropped. The variable itself wins when both are set.
     pub fn from_process() -> Self {
-        Self::from_fn(|name| std::env::var(name).ok())
+        Self::from_fn(|name| {
+            std::env::var(name)
+                .ok()
+                .or_else(|| read_file_variable(name, std::env::var(format!("{name}_FILE")).ok()))
+        })
     }
 
     pub fn from_pairs(pairs: &'a [(&'a str, &'a str)]) -> Self {
@@ -214,6 +234,27 @@ impl CommonSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_may_come_from_a_file_without_its_trailing_newline() {
+        let dir = std::env::temp_dir().join(format!("juxuan-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("pii-key");
+        std::fs::write(&path, "c2VjcmV0LWtleQ==\n").expect("write");
+        assert_eq!(
+            read_file_variable("JUXUAN_PII_KEY", Some(path.display().to_string())).as_deref(),
+            Some("c2VjcmV0LWtleQ==")
+        );
+        assert_eq!(
+            read_file_variable(
+                "JUXUAN_PII_KEY",
+                Some(dir.join("missing").display().to_string())
+            ),
+            None
+        );
+        assert_eq!(read_file_variable("JUXUAN_PII_KEY", None), None);
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
 
     #[test]
     fn every_missing_and_bad_value_is_reported_at_once() {

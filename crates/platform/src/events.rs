@@ -278,6 +278,8 @@ pub struct Consumer {
     /// is parked at once).
     pub max_attempts: u32,
     failures: std::sync::Mutex<std::collections::HashMap<Uuid, u32>>,
+    /// When the group's lag was last measured (at most once a second).
+    lag_measured: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl Consumer {
@@ -304,6 +306,7 @@ impl Consumer {
             reclaim_after: Duration::from_secs(30),
             max_attempts: 20,
             failures: std::sync::Mutex::default(),
+            lag_measured: std::sync::Mutex::default(),
         }
     }
 
@@ -378,7 +381,46 @@ impl Consumer {
             self.apply(message).await?;
             handled += 1;
         }
+        self.measure_lag().await;
         Ok(handled)
+    }
+
+    /// Sets `juxuan_consumer_lag_events`: the stream's entries the group has not acknowledged
+    /// yet (never delivered, Redis's `lag`, plus delivered and pending). At most once a second;
+    /// a failure to measure is not the consumer's failure.
+    async fn measure_lag(&self) {
+        let due = self.lag_measured.lock().is_ok_and(|mut last| {
+            let now = std::time::Instant::now();
+            let due = last.is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1));
+            if due {
+                *last = Some(now);
+            }
+            due
+        });
+        if !due {
+            return;
+        }
+        let mut redis = self.redis.clone();
+        let groups: redis::RedisResult<Vec<std::collections::HashMap<String, redis::Value>>> =
+            redis::cmd("XINFO")
+                .arg("GROUPS")
+                .arg(&self.stream)
+                .query_async(&mut redis)
+                .await;
+        let Ok(groups) = groups else { return };
+        let number = |v: Option<&redis::Value>| match v {
+            Some(redis::Value::Int(n)) => u64::try_from(*n).unwrap_or(0),
+            _ => 0,
+        };
+        if let Some(group) = groups
+            .iter()
+            .find(|g| matches!(g.get("name"), Some(redis::Value::BulkString(n)) if n == self.group.as_bytes()))
+        {
+            let lag = number(group.get("lag")) + number(group.get("pending"));
+            #[allow(clippy::cast_precision_loss)]
+            metrics::gauge!(crate::metrics::CONSUMER_LAG, "stream" => self.stream.clone(), "group" => self.group.clone())
+                .set(lag as f64);
+        }
     }
 
     async fn read(

@@ -15,6 +15,8 @@ pub const GRPC_REQUESTS: &str = "juxuan_grpc_requests_total";
 pub const GRPC_DURATION: &str = "juxuan_grpc_request_duration_seconds";
 pub const DB_POOL_CONNECTIONS: &str = "juxuan_db_pool_connections";
 pub const DB_POOL_IDLE: &str = "juxuan_db_pool_idle_connections";
+pub const DB_POOL_MAX: &str = "juxuan_db_pool_max_connections";
+pub const CONSUMER_LAG: &str = "juxuan_consumer_lag_events";
 pub const OUTBOX_PENDING: &str = "juxuan_outbox_pending_events";
 pub const EVENTS_PUBLISHED: &str = "juxuan_events_published_total";
 pub const EVENTS_CONSUMED: &str = "juxuan_events_consumed_total";
@@ -29,6 +31,13 @@ pub fn handle() -> &'static PrometheusHandle {
             .set_buckets(&[
                 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
             ])
+            // A gauge no longer set (a closed poll's turnout) leaves the page after 10 min.
+            .map(|b| {
+                b.idle_timeout(
+                    metrics_util::MetricKindMask::GAUGE,
+                    Some(std::time::Duration::from_secs(600)),
+                )
+            })
             .and_then(PrometheusBuilder::install_recorder)
         {
             Ok(handle) => handle,
@@ -65,6 +74,11 @@ fn describe() {
         "Open database connections of the pool."
     );
     describe_gauge!(DB_POOL_IDLE, "Idle database connections of the pool.");
+    describe_gauge!(DB_POOL_MAX, "Largest size of the database pool.");
+    describe_gauge!(
+        CONSUMER_LAG,
+        "Stream entries a consumer group has not acknowledged yet (undelivered plus pending)."
+    );
     describe_gauge!(
         OUTBOX_PENDING,
         "Outbox events not yet published to Redis Streams."
@@ -111,6 +125,8 @@ pub fn record_grpc(service: &'static str, method: String, code: i32, started: In
 pub fn record_pool(service: &'static str, pool: &sqlx::PgPool) {
     metrics::gauge!(DB_POOL_CONNECTIONS, "service" => service).set(f64::from(pool.size()));
     metrics::gauge!(DB_POOL_IDLE, "service" => service).set(pool.num_idle() as f64);
+    metrics::gauge!(DB_POOL_MAX, "service" => service)
+        .set(f64::from(pool.options().get_max_connections()));
 }
 
 /// The Prometheus text page.

@@ -85,6 +85,8 @@ pub struct Base {
     pub verifier: Verifier,
     pub grpc_listener: TcpListener,
     pub admin_listener: TcpListener,
+    /// Scrape-time gauges of the service ([`crate::admin::Scrape`]).
+    pub scrape: Vec<crate::admin::Scrape>,
 }
 
 impl Base {
@@ -121,6 +123,7 @@ impl Base {
             verifier,
             grpc_listener,
             admin_listener,
+            scrape: Vec::new(),
         })
     }
 
@@ -138,35 +141,90 @@ impl Base {
 }
 
 /// What the command line asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Serve,
+    /// Apply the schema's migrations and exit; needs only `DATABASE_URL`.
     Migrate,
+    /// GET the URL and exit 0 on a 2xx answer: the health check of an image without a shell.
+    Probe(String),
 }
 
 impl Command {
     /// From the process arguments; prints usage and exits on anything else.
     pub fn from_args(binary: &str) -> Self {
-        match std::env::args().nth(1).as_deref() {
-            None | Some("serve") => Command::Serve,
-            Some("migrate") => Command::Migrate,
-            Some(other) => {
-                eprintln!("unknown command `{other}`\nusage: {binary} [serve|migrate]");
+        let mut args = std::env::args().skip(1);
+        match (args.next().as_deref(), args.next()) {
+            (None | Some("serve"), None) => Command::Serve,
+            (Some("migrate"), None) => Command::Migrate,
+            (Some("probe"), Some(url)) => Command::Probe(url),
+            _ => {
+                eprintln!("usage: {binary} [serve | migrate | probe <http://host:port/path>]");
                 std::process::exit(2);
+            }
+        }
+    }
+
+    /// Runs `migrate` or `probe` and exits; returns for `serve`.
+    pub async fn run_one_shot(&self, migrations: &SchemaMigrations) {
+        let outcome = match self {
+            Command::Serve => return,
+            Command::Migrate => migrate(migrations).await,
+            Command::Probe(url) => probe(url).await,
+        };
+        match outcome {
+            Ok(()) => std::process::exit(0),
+            Err(e) => {
+                eprintln!("{e:#}");
+                std::process::exit(1);
             }
         }
     }
 }
 
-/// Runs `migrate`: applies the schema's migrations and returns.
-pub async fn migrate_only(
-    common: &CommonSettings,
-    migrations: &SchemaMigrations,
-) -> anyhow::Result<()> {
-    let pool = crate::db::connect(&common.database_url, 2, Duration::from_secs(60)).await?;
+/// Applies the schema's migrations, reading only `DATABASE_URL` (or `DATABASE_URL_FILE`): a
+/// migration job needs no other secret.
+pub async fn migrate(migrations: &SchemaMigrations) -> anyhow::Result<()> {
+    let mut env = Env::from_process();
+    let url = env.secret("DATABASE_URL");
+    let url = env.finish(|| url)?;
+    let pool = crate::db::connect(&url, 2, Duration::from_secs(60)).await?;
     migrations.run(&pool).await?;
     pool.close().await;
     Ok(())
+}
+
+/// One plain HTTP/1.1 GET with a 3 s limit; Ok on a 2xx status.
+pub async fn probe(url: &str) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| anyhow::anyhow!("probe: only http:// URLs, got {url}"))?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect(authority).await?;
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await?;
+        let mut head = vec![0u8; 64];
+        let n = stream.read(&mut head).await?;
+        anyhow::Ok(String::from_utf8_lossy(&head[..n]).into_owned())
+    };
+    let head = tokio::time::timeout(Duration::from_secs(3), exchange)
+        .await
+        .map_err(|_| anyhow::anyhow!("probe: {url} did not answer within 3 s"))??;
+    let status = head.split_whitespace().nth(1).unwrap_or_default();
+    if status.starts_with('2') && status.len() == 3 {
+        Ok(())
+    } else {
+        Err(anyhow::anyhow!(
+            "probe: {url} answered {}",
+            head.lines().next().unwrap_or_default()
+        ))
+    }
 }
 
 /// Reads settings or exits with every configuration problem listed.
@@ -196,6 +254,7 @@ impl Base {
             verifier,
             grpc_listener,
             admin_listener,
+            scrape,
         } = self;
         let (health, health_service, reflection_v1, reflection_v1alpha) =
             crate::grpc::standard_services()?;
@@ -218,7 +277,8 @@ impl Base {
         let sealer = audit.spawn_sealer(pool.clone(), shutdown.clone());
         let ready = crate::admin::Readiness::new(name)
             .postgres(pool)
-            .redis(redis);
+            .redis(redis)
+            .on_scrape(scrape);
         let admin = tokio::spawn(crate::admin::serve(admin_listener, ready, shutdown.clone()));
         let router = crate::grpc::server(name, verifier).add_routes(routes.routes());
         crate::grpc::serve(router, grpc_listener, shutdown).await?;
@@ -227,8 +287,8 @@ impl Base {
     }
 }
 
-/// The `main` of a gRPC service: command line, settings, telemetry, then `serve` or
-/// `migrate`. `serve` gets the settings and a shutdown signal fired by SIGTERM or Ctrl-C.
+/// The `main` of a gRPC service: command line (`migrate` and `probe` run and exit), settings,
+/// telemetry, then `serve`. `serve` gets the settings and a shutdown signal fired by SIGTERM or Ctrl-C.
 pub async fn main<S, F, Fut>(
     name: &'static str,
     settings: impl FnOnce(Env<'static>) -> Result<S, ConfigError>,
@@ -240,13 +300,12 @@ where
     F: FnOnce(S, crate::shutdown::Shutdown) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>>,
 {
-    let command = Command::from_args(&format!("juxuan-{name}"));
+    Command::from_args(&format!("juxuan-{name}"))
+        .run_one_shot(migrations)
+        .await;
     let settings = settings_or_exit(settings(Env::from_process()));
     let common = &settings.as_ref().common;
     let _telemetry = crate::telemetry::init(name, common.otlp_endpoint.as_deref())?;
-    if command == Command::Migrate {
-        return migrate_only(common, migrations).await;
-    }
     let (trigger, shutdown) = crate::shutdown::channel();
     tokio::spawn(async move {
         crate::shutdown::os_signal().await;

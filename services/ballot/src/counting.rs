@@ -286,6 +286,7 @@ impl Ballots {
         };
         OUTBOX.enqueue(&mut tx, POLL_CLOSED, &event).await?;
         tx.commit().await?;
+        metrics::counter!(crate::TALLIES, "outcome" => name(view.tally.outcome)).increment(1);
         let mut redis = self.redis.clone();
         let _: Result<(), _> = redis::cmd("DEL")
             .arg(turnout_key(poll_id))

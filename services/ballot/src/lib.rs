@@ -129,7 +129,10 @@ impl App {
             register: RegisterServiceClient::with_interceptor(nomination, Outgoing),
             review: ReviewServiceClient::with_interceptor(channel(&settings.review_url)?, Outgoing),
         };
-        let base = Base::start(SERVICE, &settings.service, &MIGRATIONS).await?;
+        let mut base = Base::start(SERVICE, &settings.service, &MIGRATIONS).await?;
+        juxuan_platform::metrics::handle();
+        describe_metrics();
+        base.scrape.push(election_day_gauges(base.pool.clone()));
         let ballots = Ballots {
             pool: base.pool.clone(),
             redis: base.redis.clone(),
@@ -163,4 +166,61 @@ impl App {
             )
             .await
     }
+}
+
+/// The election-day gauges, read from the database at each scrape (so every replica reports
+/// the same figures; dashboards take the max): `juxuan_polls_open` and, per open poll,
+/// `juxuan_poll_turnout_ratio{contest_id,community,round}` (checked in over the electorate).
+/// A closed poll's series stops being updated and is dropped after the exporter's idle time.
+fn election_day_gauges(pool: sqlx::PgPool) -> juxuan_platform::admin::Scrape {
+    juxuan_platform::admin::scrape(move || {
+        let pool = pool.clone();
+        async move {
+            type OpenPoll = (uuid::Uuid, String, i32, i64, i64);
+            let open: Result<Vec<OpenPoll>, _> = sqlx::query_as(
+                "SELECT p.contest_id, c.community, p.round, \
+                        (SELECT count(*) FROM ballot.checkins k WHERE k.poll_id = p.id), \
+                        (SELECT count(*) FROM ballot.electors e WHERE e.contest_id = p.contest_id) \
+                 FROM ballot.polls p JOIN ballot.contests c ON c.contest_id = p.contest_id \
+                 WHERE p.status = 'open'",
+            )
+            .fetch_all(&pool)
+            .await;
+            let Ok(open) = open else { return };
+            #[allow(clippy::cast_precision_loss)]
+            metrics::gauge!(POLLS_OPEN).set(open.len() as f64);
+            for (contest_id, community, round, checked_in, electorate) in open {
+                #[allow(clippy::cast_precision_loss)]
+                let ratio = if electorate > 0 {
+                    checked_in as f64 / electorate as f64
+                } else {
+                    0.0
+                };
+                metrics::gauge!(TURNOUT, "contest_id" => contest_id.to_string(), "community" => community, "round" => round.to_string())
+                    .set(ratio);
+            }
+        }
+    })
+}
+
+/// Metric names of election day (described at start).
+pub const POLLS_OPEN: &str = "juxuan_polls_open";
+pub const TURNOUT: &str = "juxuan_poll_turnout_ratio";
+pub const TALLIES: &str = "juxuan_tallies_total";
+pub const CHECKINS: &str = "juxuan_checkins_total";
+pub const BALLOTS_CAST: &str = "juxuan_ballots_cast_total";
+
+/// Describes the election-day metrics, so `promtool check metrics` accepts the page.
+pub fn describe_metrics() {
+    metrics::describe_gauge!(POLLS_OPEN, "Polls open now.");
+    metrics::describe_gauge!(
+        TURNOUT,
+        "Share of an open poll's electorate checked in (0 to 1)."
+    );
+    metrics::describe_counter!(
+        TALLIES,
+        "Polls closed and counted, by outcome of the tally."
+    );
+    metrics::describe_counter!(CHECKINS, "Electors checked in.");
+    metrics::describe_counter!(BALLOTS_CAST, "Ballots cast, by mode (electronic, paper).");
 }

@@ -185,7 +185,7 @@ impl Ballots {
         };
         tx.commit().await?;
         self.bump(turnout_key(poll_id)).await;
-        metrics::counter!("juxuan_checkins_total").increment(1);
+        metrics::counter!(crate::CHECKINS).increment(1);
         Ok(issued)
     }
 
@@ -225,7 +225,7 @@ impl Ballots {
             if cast.is_some() {
                 tx.commit().await?;
                 self.bump(returned_key(poll_id)).await;
-                metrics::counter!("juxuan_ballots_cast_total", "mode" => "electronic").increment(1);
+                metrics::counter!(crate::BALLOTS_CAST, "mode" => "electronic").increment(1);
                 return Ok(receipt);
             }
         }
@@ -333,7 +333,7 @@ impl Ballots {
         .await?;
         tx.commit().await?;
         self.bump(returned_key(poll_id)).await;
-        metrics::counter!("juxuan_ballots_cast_total", "mode" => "paper").increment(1);
+        metrics::counter!(crate::BALLOTS_CAST, "mode" => "paper").increment(1);
         Ok(PaperEntry {
             id,
             receipt,

@@ -187,7 +187,12 @@ impl App {
         ));
         let sealer = AUDIT.spawn_sealer(self.state.pool.clone(), shutdown.clone());
         let app = http::router(self.state, self.ready);
-        axum::serve(self.listener, app)
+        // TCP_NODELAY: a small answer is not held back for the client's delayed ACK.
+        use axum::serve::ListenerExt;
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, app)
             .with_graceful_shutdown(shutdown.wait())
             .await?;
         let _ = tokio::join!(background, sealer);

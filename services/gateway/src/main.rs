@@ -3,19 +3,14 @@ use juxuan_platform::service::{Command, settings_or_exit};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let command = Command::from_args("juxuan-gateway");
+    Command::from_args("juxuan-gateway")
+        .run_one_shot(&juxuan_gateway::MIGRATIONS)
+        .await;
     let settings = settings_or_exit(juxuan_gateway::Settings::read(Env::from_process()));
     let _telemetry = juxuan_platform::telemetry::init(
         juxuan_gateway::SERVICE,
         settings.common.otlp_endpoint.as_deref(),
     )?;
-    if command == Command::Migrate {
-        return juxuan_platform::service::migrate_only(
-            &settings.common,
-            &juxuan_gateway::MIGRATIONS,
-        )
-        .await;
-    }
     if settings.common.environment == juxuan_platform::config::Environment::Development {
         tracing::warn!(username = %settings.admin_username, "development mode: the first admin's password defaults to `admin` unless JUXUAN_ADMIN_PASSWORD is set");
     }
