@@ -6,7 +6,9 @@
 //! - [`spans`]: the in-memory span exporter every test process installs, for trace tests.
 //! - [`prometheus`]: a checker of the Prometheus text format.
 //! - [`district`]: a synthetic district's results fed to the reporting projector.
+//! - [`browser`]: headless Chromium over WebDriver, for the console's end-to-end tests.
 
+pub mod browser;
 pub mod district;
 pub mod fixtures;
 pub mod prometheus;
@@ -27,6 +29,14 @@ use serde_json::Value;
 pub const ADMIN: &str = "admin";
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 pub const DISTRICT: &str = "测试区";
+
+/// The workspace's `target` folder (or `CARGO_TARGET_DIR`).
+pub fn workspace_target() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+        std::path::PathBuf::from,
+    )
+}
 
 /// Every log line this test process wrote, as well as on stdout.
 static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());

@@ -94,6 +94,7 @@ Postgres and Redis:
 
 Environment for `up` and `demo` (defaults in brackets):
   JUXUAN_HTTP_ADDR [127.0.0.1:8080]          gateway listen address
+  JUXUAN_CONSOLE_ADDR [127.0.0.1:8081]       officers' console (pages under /console/)
   JUXUAN_NOMINATION_URL [http://127.0.0.1:50051]
   JUXUAN_REVIEW_URL [http://127.0.0.1:50052]
   JUXUAN_BALLOT_URL [http://127.0.0.1:50053]

@@ -252,7 +252,8 @@ fn find_redis_server() -> Option<PathBuf> {
 
 /// The font certificates and report forms are drawn with (the ballot and reporting services'
 /// default `JUXUAN_FONT_PATH`), poppler's `pdftotext`, which the tests read PDFs with, and
-/// Prometheus' `promtool`, which checks the services' metrics pages.
+/// Prometheus' `promtool`, which checks the services' metrics pages, and Chromium with its
+/// WebDriver, which the console's end-to-end tests drive.
 pub const FONT_PATH: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
 
 fn ensure_document_tools(root: bool) -> Res<()> {
@@ -278,6 +279,15 @@ fn ensure_document_tools(root: bool) -> Res<()> {
         .is_ok();
     if !promtool {
         missing.push("prometheus");
+    }
+    // The console's end-to-end tests drive a real headless Chromium.
+    for (binary, package) in [
+        ("chromium", "chromium"),
+        ("chromedriver", "chromium-driver"),
+    ] {
+        if !Path::new("/usr/bin").join(binary).exists() {
+            missing.push(package);
+        }
     }
     if missing.is_empty() {
         Ok(())

@@ -1,5 +1,5 @@
 //! Child processes: running tools with Ctrl-C forwarding, and `up` / `demo`,
-//! which build, migrate and supervise the five services.
+//! which build, migrate and supervise the five services and the console.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -18,7 +18,9 @@ const GRPC_SERVICES: [(&str, u16, u16); 4] = [
     ("reporting", 50054, 9104),
 ];
 const GATEWAY: &str = "gateway";
+const CONSOLE: &str = "console";
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:8080";
+pub const DEFAULT_CONSOLE_ADDR: &str = "127.0.0.1:8081";
 
 /// Sends `signal` (e.g. "INT", "TERM") to `pid` with kill(1).
 pub fn send_signal(pid: u32, signal: &str) {
@@ -60,7 +62,8 @@ pub fn run_status(cmd: &mut Command, what: &str) -> Res<ExitStatus> {
 /// One service's settings for `up`.
 struct ServiceSpec {
     name: &'static str,
-    /// `JUXUAN_GRPC_ADDR` (gRPC services) or `JUXUAN_HTTP_ADDR` (gateway).
+    /// `JUXUAN_GRPC_ADDR` (gRPC services), `JUXUAN_HTTP_ADDR` (gateway) or
+    /// `JUXUAN_CONSOLE_ADDR` (console).
     listen_var: &'static str,
     listen_addr: String,
     admin_addr: Option<String>,
@@ -72,6 +75,7 @@ struct Config {
     /// `JUXUAN_<SERVICE>_URL` pairs handed to every service.
     urls: Vec<(String, String)>,
     http_addr: String,
+    console_addr: String,
     admin_password: String,
     rust_log: String,
 }
@@ -116,10 +120,18 @@ impl Config {
             listen_addr: http_addr.clone(),
             admin_addr: None,
         });
+        let console_addr = env_or("JUXUAN_CONSOLE_ADDR", DEFAULT_CONSOLE_ADDR);
+        services.push(ServiceSpec {
+            name: CONSOLE,
+            listen_var: "JUXUAN_CONSOLE_ADDR",
+            listen_addr: console_addr.clone(),
+            admin_addr: None,
+        });
         Config {
             services,
             urls,
             http_addr,
+            console_addr,
             admin_password: env_or("JUXUAN_ADMIN_PASSWORD", "admin"),
             rust_log: env_or("RUST_LOG", "info"),
         }
@@ -157,6 +169,9 @@ impl Config {
         }
         if spec.name == GATEWAY {
             cmd.env("JUXUAN_ADMIN_PASSWORD", &self.admin_password);
+        }
+        if spec.name == CONSOLE {
+            cmd.env("JUXUAN_GATEWAY_URL", gateway_base_url(&self.http_addr));
         }
     }
 }
@@ -256,7 +271,8 @@ pub fn cmd_up(seed: bool) -> Res<()> {
         .map_or_else(|| root.join("target"), |dir| root.join(dir));
     let binary = |name: &str| target_dir.join("debug").join(format!("juxuan-{name}"));
 
-    for spec in &config.services {
+    // The console keeps no data: nothing to migrate.
+    for spec in config.services.iter().filter(|s| s.name != CONSOLE) {
         check_interrupted()?;
         say!("xtask: migrating {}", spec.name);
         let mut cmd = Command::new(binary(spec.name));
@@ -268,7 +284,7 @@ pub fn cmd_up(seed: bool) -> Res<()> {
         }
     }
 
-    // `config.services` lists the gRPC services first and the gateway last.
+    // `config.services` lists the gRPC services first, then the gateway and the console.
     let mut stack = Stack {
         children: Vec::new(),
     };
@@ -297,6 +313,10 @@ pub fn cmd_up(seed: bool) -> Res<()> {
     say!(
         "xtask: gateway listening on {base_url} (admin password: {})",
         config.admin_password
+    );
+    say!(
+        "xtask: officers' console on {}/console/",
+        gateway_base_url(&config.console_addr)
     );
 
     if seed {

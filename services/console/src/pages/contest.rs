@@ -1,0 +1,339 @@
+//! A contest (one community's election): its nominations with every eligibility check, the
+//! official candidates, the polls, the result and what comes next; and the review queue with
+//! its decisions.
+
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde_json::{Value, json};
+
+use super::home::stage_name;
+use super::{Fields, failure, field, id, respond};
+use crate::AppState;
+use crate::api::Problem;
+use crate::i18n::Lang;
+use crate::session::{Session, Ui};
+use crate::views;
+
+async fn get(state: &AppState, s: &Session, path: &str) -> Result<Value, Problem> {
+    state.api.get(&s.token, s.lang, path).await
+}
+
+pub async fn contest(
+    State(state): State<AppState>,
+    s: Session,
+    Path(contest): Path<String>,
+    Query(query): Query<Fields>,
+) -> Response {
+    let lang = s.lang;
+    let Some(contest) = id(&contest) else {
+        return super::not_found(Ui(lang)).await;
+    };
+    // The contest and what hangs off it, asked for at once.
+    let path = |tail: &str| format!("/api/v1/contests/{contest}{tail}");
+    let (c, n, k, p, r) = (
+        path(""),
+        path("/nominations"),
+        path("/candidates"),
+        path("/polls"),
+        path("/result"),
+    );
+    let (c, nominations, candidates, polls, result) = tokio::join!(
+        get(&state, &s, &c),
+        get(&state, &s, &n),
+        get(&state, &s, &k),
+        get(&state, &s, &p),
+        get(&state, &s, &r),
+    );
+    let c = match c {
+        Ok(c) => c,
+        Err(p) => return failure(lang, &p),
+    };
+    let (nominations, candidates, polls) = (
+        nominations.unwrap_or(Value::Null),
+        candidates.unwrap_or(Value::Null),
+        polls.unwrap_or(Value::Null),
+    );
+    let status = c["status"].as_str().unwrap_or_default();
+    // A result exists once announced; before that the API says so and there is none to show.
+    let result = result.ok().filter(|r| !r["elected"].is_null());
+    let problem = query_problem(&query);
+    let title = format!("{} · {}", views::text(&c["community"]), lang.status(status));
+    let body = page(
+        lang,
+        &s,
+        contest,
+        &c,
+        &nominations,
+        &candidates,
+        &polls,
+        result.as_ref(),
+        problem.as_ref(),
+        field(&query, "done"),
+    );
+    respond(views::page(lang, &title, true, body))
+}
+
+/// A refusal carried back to a page after a form (`?code=&detail=`), shown as the API said it.
+pub fn query_problem(query: &Fields) -> Option<Problem> {
+    let code = field(query, "code");
+    (!code.is_empty()).then(|| Problem {
+        status: 0,
+        code: code.to_owned(),
+        title: field(query, "title").to_owned(),
+        detail: field(query, "detail").to_owned(),
+        fields: Vec::new(),
+    })
+}
+
+/// A console path with a query, percent-encoded (a `Location` must be ASCII).
+pub fn to(path: &str, pairs: &[(&str, &str)]) -> Response {
+    let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
+    let sep = if path.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{path}{sep}{query}")).into_response()
+}
+
+/// Back to a page with the API's refusal in the query.
+pub fn back_with(path: &str, p: &Problem) -> Response {
+    to(
+        path,
+        &[
+            ("code", p.code.as_str()),
+            ("title", p.title.as_str()),
+            ("detail", p.detail.as_str()),
+        ],
+    )
+}
+
+/// Back to a page after a form: done, or the API's refusal; a lost session signs in again.
+pub fn after(lang: Lang, path: &str, outcome: Result<Value, Problem>, done: &str) -> Response {
+    match outcome {
+        Ok(_) => to(path, &[("done", done)]),
+        Err(p) if p.status == 401 => failure(lang, &p),
+        Err(p) => back_with(path, &p),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn page(
+    lang: Lang,
+    s: &Session,
+    contest: &str,
+    c: &Value,
+    nominations: &Value,
+    candidates: &Value,
+    polls: &Value,
+    result: Option<&Value>,
+    problem: Option<&Problem>,
+    done: &str,
+) -> Markup {
+    let t = |zh, en| lang.pick(zh, en);
+    let status = c["status"].as_str().unwrap_or_default();
+    html! {
+        @if let Some(p) = problem { (views::problem(p)) }
+        @if !done.is_empty() { (views::done(done)) }
+        p {
+            (views::status(lang, status))
+            " " (t("选举日 ", "Election day ")) (views::text(&c["election_day"]))
+            " · " a href={"/console/elections/" (views::text(&c["election_id"]))} { (t("返回选举", "Back to the election")) }
+            " · " a href={"/console/audit?object_id=" (contest)} { (t("审计记录", "Audit trail")) }
+        }
+        p {
+            @for p in c["positions"].as_array().into_iter().flatten() {
+                (lang.position(p["position"].as_str().unwrap_or_default())) " " (views::text(&p["seats"])) (t(" 名　", " seat(s)  "))
+            }
+        }
+
+        h2 { (t("提名", "Nominations")) }
+        table {
+            thead { tr { th { (t("被提名人", "Nominee")) } th { (t("职位", "Position")) } th { (t("状态", "Status")) } th { (t("资格检查", "Eligibility checks")) } } }
+            tbody {
+                @for n in nominations["items"].as_array().into_iter().flatten() {
+                    tr {
+                        td { (views::text(&n["nominee"]["name"])) br; span.muted { (views::text(&n["nominee"]["id_number_masked"])) } }
+                        td { (lang.position(n["position"].as_str().unwrap_or_default())) }
+                        td { (views::text(&n["status"])) @if let Some(stage) = n["review_stage"].as_str() { br; span.muted { (stage_name(lang, stage)) } } }
+                        td {
+                            @for check in n["eligibility"]["checks"].as_array().into_iter().flatten() {
+                                @let outcome = check["outcome"].as_str().unwrap_or_default();
+                                div class=(if outcome == "fail" { "late" } else { "" }) {
+                                    (match outcome { "pass" => "✓", "relaxed" => "≈", _ => "✗" }) " " (views::text(&check["detail"]))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        h2 { (t("正式候选人", "Official candidates")) }
+        @if let Some(at) = candidates["published_at"].as_str() { p.muted { (t("公布于 ", "Published ")) (at) } }
+        ul {
+            @for cand in candidates["items"].as_array().into_iter().flatten() {
+                li { (views::text(&cand["name"])) "（" (lang.position(cand["position"].as_str().unwrap_or_default())) "）" }
+            }
+        }
+
+        h2 { (t("投票", "Polls")) }
+        table {
+            thead { tr { th { (t("轮次", "Round")) } th { (t("方式", "Mode")) } th { (t("状态", "Status")) } th.num { (t("签到", "Checked in")) } th.num { (t("选民", "Electors")) } } }
+            tbody {
+                @for p in polls["items"].as_array().into_iter().flatten() {
+                    tr {
+                        td { a href={"/console/polls/" (views::text(&p["id"]))} { (t("第 ", "Round ")) (views::text(&p["round"])) (t(" 轮", "")) } }
+                        td { @if p["mode"] == "paper" { (t("纸质选票", "paper")) } @else { (t("电子投票", "electronic")) } }
+                        td { @if p["status"] == "open" { (t("进行中", "open")) } @else { (t("已结束", "closed")) } }
+                        td.num { (views::text(&p["checked_in"])) }
+                        td.num { (views::text(&p["electorate"])) }
+                    }
+                }
+            }
+        }
+        @if matches!(status, "published" | "polling") {
+            form.card method="post" action={"/console/contests/" (contest) "/polls"} {
+                (views::csrf(&s.csrf))
+                label for="mode" { (t("开始投票（投票方式）", "Open a poll (mode)")) }
+                select #mode name="mode" {
+                    option value="paper" { (t("纸质选票", "paper ballots")) }
+                    option value="electronic" { (t("电子投票", "electronic")) }
+                }
+                div { button type="submit" { (t("开始投票", "Open the poll")) } }
+            }
+        }
+        @if status == "counted" {
+            form.card method="post" action={"/console/contests/" (contest) "/announce"} {
+                (views::csrf(&s.csrf))
+                p { (t("计票已完成。宣布结果后将生成当选证书。", "Counting is done. Announcing the result issues the certificates.")) }
+                button type="submit" { (t("宣布选举结果", "Announce the result")) }
+            }
+        }
+        @if let Some(r) = result {
+            h2 { (t("选举结果", "Result")) }
+            table {
+                thead { tr { th { (t("当选人", "Elected")) } th { (t("职位", "Position")) } th.num { (t("得票", "Votes")) } th { (t("当选证书", "Certificate")) } } }
+                tbody {
+                    @for e in r["elected"].as_array().into_iter().flatten() {
+                        tr {
+                            td { (views::text(&e["name"])) }
+                            td { (lang.position(e["position"].as_str().unwrap_or_default())) }
+                            td.num { (views::text(&e["votes"])) }
+                            td { a href={"/console/contests/" (contest) "/certificates/" (views::text(&e["certificate_no"]))} { (views::text(&e["certificate_no"])) } }
+                        }
+                    }
+                }
+            }
+            p { a href={"/console/contests/" (contest) "/report"} { (t("选举结果报告单", "Results report form")) } }
+        }
+    }
+}
+
+/// The review queue of a stage inside the officer's area, with approve and reject.
+pub async fn queue(
+    State(state): State<AppState>,
+    s: Session,
+    Query(query): Query<Fields>,
+) -> Response {
+    let lang = s.lang;
+    let t = |zh, en| lang.pick(zh, en);
+    let stage = match field(&query, "stage") {
+        "street" => "street",
+        "district" => "district",
+        _ => "community",
+    };
+    let q = match get(
+        &state,
+        &s,
+        &format!("/api/v1/review-queue?stage={stage}&limit=200"),
+    )
+    .await
+    {
+        Ok(q) => q,
+        Err(p) => return failure(lang, &p),
+    };
+    let problem = query_problem(&query);
+    let body = html! {
+        nav aria-label=(t("审查阶段", "Stages")) {
+            @for st in ["community", "street", "district"] {
+                a href={"/console/review?stage=" (st)} aria-current=[(st == stage).then_some("page")] { (stage_name(lang, st)) } "　"
+            }
+        }
+        @if let Some(p) = &problem { (views::problem(p)) }
+        @if !field(&query, "done").is_empty() { (views::done(field(&query, "done"))) }
+        p { (t("等待审查：", "Waiting: ")) strong { (views::text(&q["count"])) } }
+        table {
+            thead { tr { th { (t("社区", "Community")) } th { (t("被提名人", "Nominee")) } th { (t("职位", "Position")) } th { (t("资格", "Eligible")) } th { (t("决定", "Decision")) } } }
+            tbody {
+                @for item in q["items"].as_array().into_iter().flatten() {
+                    @let nomination = views::text(&item["nomination_id"]);
+                    tr {
+                        td { a href={"/console/contests/" (views::text(&item["contest_id"]))} { (views::text(&item["community"])) } @if item["drill"] == true { " " (views::drill(lang)) } }
+                        td { (views::text(&item["nominee_name"])) }
+                        td { (lang.position(item["position"].as_str().unwrap_or_default())) }
+                        td { @if item["eligible"] == true { "✓" } @else { span.late { "✗ " (t("不符合资格条件", "not eligible")) } } }
+                        td {
+                            form method="post" action={"/console/nominations/" (nomination) "/decide"} {
+                                (views::csrf(&s.csrf))
+                                input type="hidden" name="stage" value=(stage);
+                                label for={"reason-" (nomination)} { (t("理由（不通过时必填）", "Reason (required to reject)")) }
+                                input id={"reason-" (nomination)} type="text" name="reason";
+                                button type="submit" name="decision" value="approve" { (t("通过", "Approve")) }
+                                button.secondary type="submit" name="decision" value="reject" { (t("不通过", "Reject")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    respond(views::page(
+        lang,
+        t("资格审查", "Qualification review"),
+        true,
+        body,
+    ))
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    s: Session,
+    Path(nomination): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let lang = s.lang;
+    if !s.csrf_ok(field(&fields, "_csrf")) {
+        return super::forbidden_form(lang);
+    }
+    let Some(nomination) = id(&nomination) else {
+        return super::not_found(Ui(lang)).await;
+    };
+    let stage = field(&fields, "stage");
+    let back = format!(
+        "/console/review?stage={}",
+        if matches!(stage, "street" | "district") {
+            stage
+        } else {
+            "community"
+        }
+    );
+    let mut body = json!({"stage": stage, "decision": field(&fields, "decision")});
+    let reason = field(&fields, "reason").trim();
+    if !reason.is_empty() {
+        body["reason"] = json!(reason);
+    }
+    let outcome = state
+        .api
+        .send(
+            &s.token,
+            lang,
+            reqwest::Method::POST,
+            &format!("/api/v1/nominations/{nomination}/decisions"),
+            &body,
+        )
+        .await;
+    after(
+        lang,
+        &back,
+        outcome,
+        lang.pick("已记录审查决定", "Decision recorded"),
+    )
+}

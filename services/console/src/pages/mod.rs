@@ -1,0 +1,153 @@
+//! The pages, one module per area of work, and what they share: how a refusal or a failure
+//! becomes a page (never a raw error), forms, ids, static files, security headers.
+
+pub mod auth;
+pub mod contest;
+pub mod home;
+pub mod poll;
+pub mod report;
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+
+use crate::api::Problem;
+use crate::i18n::Lang;
+use crate::session::Ui;
+use crate::views;
+
+/// A page as an answer.
+pub fn respond(markup: Markup) -> Response {
+    Html(markup.into_string()).into_response()
+}
+
+/// The answer to a problem the API gave for a whole page: sign in again when the session has
+/// ended; otherwise the problem in words, with the API's status (a 5xx becomes 502).
+pub fn failure(lang: Lang, p: &Problem) -> Response {
+    if p.status == 401 {
+        return Redirect::to("/console/login").into_response();
+    }
+    let status = match p.status {
+        400..=499 => StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST),
+        _ => StatusCode::BAD_GATEWAY,
+    };
+    let title = lang.pick("无法完成", "Cannot be done");
+    let body = html! {
+        (views::problem(p))
+        p { a href="/console/" { (lang.pick("返回首页", "Back to the home page")) } }
+    };
+    (status, respond(views::page(lang, title, true, body))).into_response()
+}
+
+/// A form that did not carry the session's CSRF token (a stale page or a forged request).
+pub fn forbidden_form(lang: Lang) -> Response {
+    let p = Problem {
+        status: 403,
+        code: "console.csrf".into(),
+        title: lang.pick("表单已失效", "This form has expired").into(),
+        detail: lang
+            .pick(
+                "请刷新页面后重新提交。",
+                "Reload the page and submit it again.",
+            )
+            .into(),
+        fields: Vec::new(),
+    };
+    let body = views::problem(&p);
+    (
+        StatusCode::FORBIDDEN,
+        respond(views::page(lang, &p.title, true, body)),
+    )
+        .into_response()
+}
+
+/// An id in a path: a UUID's characters only, so it can go into an API path as it is.
+pub fn id(raw: &str) -> Option<&str> {
+    (raw.len() == 36 && raw.chars().all(|c| c.is_ascii_hexdigit() || c == '-')).then_some(raw)
+}
+
+/// A form's fields, in order (checkboxes give one pair each).
+pub type Fields = Vec<(String, String)>;
+
+/// The first value of a field.
+pub fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// Every value of a field.
+pub fn all<'a>(fields: &'a Fields, name: &str) -> Vec<&'a str> {
+    fields
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+/// An unknown page.
+pub async fn not_found(Ui(lang): Ui) -> Response {
+    let body =
+        html! { p { a href="/console/" { (lang.pick("返回首页", "Back to the home page")) } } };
+    (
+        StatusCode::NOT_FOUND,
+        respond(views::page(
+            lang,
+            lang.pick("没有这个页面", "No such page"),
+            false,
+            body,
+        )),
+    )
+        .into_response()
+}
+
+/// The console's stylesheet and script, served by itself (venues are often offline).
+pub async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let (content_type, body) = match file.as_str() {
+        "app.css" => (
+            "text/css; charset=utf-8",
+            include_str!("../../static/app.css"),
+        ),
+        "app.js" => (
+            "text/javascript; charset=utf-8",
+            include_str!("../../static/app.js"),
+        ),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Security headers on every page: no framing, no sniffing, a strict content security policy
+/// (the console's own scripts and styles only), no referrer to other sites, and no caching of
+/// pages that hold personal data.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let is_asset = request.uri().path().starts_with("/console/static/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (
+            "content-security-policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+        ("x-frame-options", "DENY"),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "same-origin"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if !is_asset {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
