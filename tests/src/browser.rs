@@ -160,6 +160,21 @@ impl Browser {
         .await;
     }
 
+    /// Sets a field's value as a script would (date and time inputs, whose typing follows the
+    /// browser's locale), and tells the page it changed.
+    pub async fn set_value(&self, css: &str, value: &str) {
+        self.find(css).await;
+        let script = "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
+                      e.dispatchEvent(new Event('input', {bubbles: true})); \
+                      e.dispatchEvent(new Event('change', {bubbles: true}));";
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": [css, value]})),
+        )
+        .await;
+    }
+
     /// The visible text of the first element a selector finds.
     pub async fn text(&self, css: &str) -> String {
         let url = format!("{}/session/{}/element", self.base, self.session);

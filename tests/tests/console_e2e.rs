@@ -1,23 +1,59 @@
-//! The officers' console end to end in a real headless Chromium: a community officer signs
-//! in, finds the drill on the district dashboard, opens a paper poll on election day, checks
-//! electors in by name, a teller enters the paper ballots from the keyboard, the officer closes
-//! the poll, reads the tally, announces, previews and files the report form (and sees the
-//! API's own message when filing it twice), and the structure of the elected is drawn.
-//! Screenshots of the key screens go to `target/juxuan/screenshots/console-drill/`.
+//! The officers' console end to end in a real headless Chromium, through a whole drill
+//! by-election: the district admin signs in (a wrong password first) and sets the drill up
+//! with its contest; the community officer uploads the register (a bad line is listed) and
+//! takes nominations from it (too few nominators first: the API's words beside the form); the
+//! community, street and district officers review; the community publishes the electorate and
+//! the candidates; the admin moves the drill's clock to election day; the officer opens a paper
+//! poll (too early first), checks electors in by name, a teller enters the paper ballots from
+//! the keyboard, the officer closes the poll, reads the tally, announces, previews and files the
+//! report form (filing it twice shows the API's message), and the structure of the elected is
+//! drawn. Screenshots of the key screens go to `target/juxuan/screenshots/console-drill/`.
 
 use std::time::{Duration, Instant};
 
 use juxuan_platform::shutdown;
 use juxuan_tests::browser::Browser;
-use juxuan_tests::fixtures::{NOMINEES, Setup};
+
+/// Reloads `url` until its text contains `needle`.
+async fn reload_until(b: &Browser, url: &str, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        b.goto(url).await;
+        let text = b.text("body").await;
+        if text.contains(needle) {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "“{needle}” never on {url}:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn sign_in(b: &Browser, base: &str, username: &str, password: &str) {
+    b.goto(&format!("{base}/console/login")).await;
+    b.type_into("#username", username).await;
+    b.type_into("#password", &format!("{password}\n")).await;
+    b.wait_for_text("工作台").await;
+}
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_drill_election_day_through_the_console_in_a_real_browser() {
-    let v = Setup::start().await.venue(NOMINEES).await;
-    let s = &v.s;
+async fn a_whole_drill_by_election_through_the_console_in_a_real_browser() {
+    use juxuan_tests::fixtures::{REGISTER, id_of};
+    let stack = juxuan_tests::Stack::start().await;
+    let a = stack.areas().await;
+    for (username, role, area) in [
+        ("nanling.officer", "community_officer", &a.community),
+        ("chengnan.street", "street_officer", &a.street),
+        ("district.reviewer", "district_reviewer", &a.district),
+        ("venue.teller", "teller", &a.community),
+    ] {
+        stack.officer(&a.admin, username, role, area).await;
+    }
     let console = juxuan_console::App::build(juxuan_console::Settings {
         addr: "127.0.0.1:0".parse().expect("addr"),
-        gateway_url: s.stack.base.clone(),
+        gateway_url: stack.base.clone(),
         secure_cookies: false,
         otlp_endpoint: None,
     })
@@ -31,14 +67,167 @@ async fn a_drill_election_day_through_the_console_in_a_real_browser() {
 
     // Sign in: a wrong password shows the reason on the form, the right one the home page.
     b.goto(&page("/")).await;
-    b.type_into("#username", "nanling.officer").await;
+    b.type_into("#username", juxuan_tests::ADMIN).await;
     b.type_into("#password", "wrong\n").await;
     b.wait_for_text("用户名或密码不正确").await;
-    b.type_into("#password", "officer-password\n").await;
+    b.type_into("#password", &format!("{}\n", juxuan_tests::ADMIN_PASSWORD))
+        .await;
     b.wait_for_text("工作台").await;
     b.screenshot("home").await;
 
+    // The district admin creates a drill by-election and the community's contest.
+    b.goto(&format!("{base}/console/elections/new")).await;
+    b.type_into("#title", "城南街道补选（演练）").await;
+    b.click("#kind option[value='by_election']").await;
+    b.click("#mode option[value='drill']").await;
+    b.set_value("#opens", "2024-05-14").await;
+    b.set_value("#closes", "2024-05-17").await;
+    b.set_value("#clock", "2024-05-15T09:00").await;
+    b.click("form[action='/console/elections'] button").await;
+    b.wait_for_text("选举已创建").await;
+    let election_url = b.url().await.split('?').next().expect("url").to_owned();
+    b.click("details.card summary").await;
+    b.click(&format!("#community option[value='{}']", a.community))
+        .await;
+    b.set_value("#day", "2024-05-24").await;
+    b.click("form[action$='/contests'] button").await;
+    let dashboard = b.wait_for_text("已增加选举单元").await;
+    assert!(dashboard.contains("演练"), "{dashboard}");
+    b.screenshot("set-up").await;
+
+    // The community officer uploads the register: thirteen voters and one bad line.
+    sign_in(&b, &base, "nanling.officer", "officer-password").await;
+    let mut csv = String::from("name,id_number,household_rep,resident_rep\n");
+    for (i, (name, birth, household, rep)) in REGISTER.iter().enumerate() {
+        let seq = u32::try_from(i).expect("small") + 1;
+        csv.push_str(&format!("{name},{},{household},{rep}\n", id_of(birth, seq)));
+    }
+    csv.push_str("坏行,110101199001011234,false,false\n");
+    let file = std::env::temp_dir().join(format!("register-{}.csv", uuid::Uuid::new_v4()));
+    std::fs::write(&file, csv).expect("csv");
+    b.goto(&format!(
+        "{base}/console/communities/{}/register",
+        a.community
+    ))
+    .await;
+    b.type_into("#file", file.to_str().expect("path")).await;
+    b.click("form[data-upload] button").await;
+    let imported = b.wait_for_text("未导入的行").await;
+    assert!(imported.contains("新增 13"), "{imported}");
+    b.screenshot("register").await;
+    std::fs::remove_file(&file).expect("remove");
+
+    // Nominations from the register: too few nominators first (the API's words, 422).
+    let (_, voters) = stack
+        .get(
+            &format!("/api/v1/communities/{}/voters?limit=500", a.community),
+            Some(&a.admin),
+        )
+        .await;
+    let voter = |name: &str| {
+        voters["items"]
+            .as_array()
+            .and_then(|v| v.iter().find(|v| v["name"] == name))
+            .and_then(|v| v["id"].as_str())
+            .expect("voter")
+            .to_owned()
+    };
+    b.goto(&election_url).await;
+    b.click("a[href^='/console/contests/']").await;
+    let contest_url = b.url().await.split('?').next().expect("url").to_owned();
+    b.goto(&format!("{contest_url}/nominate")).await;
+    b.click(&format!(
+        "input[name='nominator'][value='{}']",
+        voter("甲一")
+    ))
+    .await;
+    b.click(&format!("input[name='nominee'][value='{}']", voter("甲九")))
+        .await;
+    b.click("form[action$='/nominate'][method='post'] button")
+        .await;
+    b.find("div.problem").await;
+    let refused = b.text("div.problem").await;
+    assert!(!refused.is_empty(), "the API's refusal is shown");
+    b.screenshot("nomination-refused").await;
+    for (position, name) in [
+        ("director", "甲九"),
+        ("director", "甲十"),
+        ("member", "甲六"),
+        ("member", "甲七"),
+        ("member", "甲八"),
+    ] {
+        b.goto(&format!("{contest_url}/nominate")).await;
+        b.click(&format!("#position option[value='{position}']"))
+            .await;
+        for nominator in [
+            "甲一", "甲二", "甲三", "甲四", "甲五", "甲六", "甲七", "甲八", "甲九", "甲十",
+        ] {
+            b.click(&format!(
+                "input[name='nominator'][value='{}']",
+                voter(nominator)
+            ))
+            .await;
+        }
+        b.click(&format!("input[name='nominee'][value='{}']", voter(name)))
+            .await;
+        b.click("#education option[value='bachelor']").await;
+        b.click("input[name='full_time_degree']").await;
+        b.click("input[name='party_member']").await;
+        b.set_value("#months", "30").await;
+        b.click("form[action$='/nominate'][method='post'] button")
+            .await;
+        b.wait_for_text("提名已提交").await;
+    }
+    b.screenshot("nominations").await;
+
+    // Three reviews, each stage by its own officer.
+    for (user, stage) in [
+        ("nanling.officer", "community"),
+        ("chengnan.street", "street"),
+        ("district.reviewer", "district"),
+    ] {
+        sign_in(&b, &base, user, "officer-password").await;
+        let queue = format!("{base}/console/review?stage={stage}");
+        reload_until(&b, &queue, "等待审查：5").await;
+        for left in (0..5).rev() {
+            b.click("button[value='approve']").await;
+            b.wait_for_text(&format!("等待审查：{left}")).await;
+        }
+    }
+
+    // The community publishes the electorate and the list of candidates.
+    sign_in(&b, &base, "nanling.officer", "officer-password").await;
+    b.goto(&contest_url).await;
+    b.click("form[action$='/electorate'] button").await;
+    b.wait_for_text("选民名单已公布").await;
+    reload_until(&b, &contest_url, "公布正式候选人名单").await;
+    b.click("form[action$='/candidates'] button").await;
+    let published = b.wait_for_text("正式候选人名单已公布").await;
+    for name in ["甲九", "甲十", "甲六", "甲七", "甲八"] {
+        assert!(published.contains(name), "{name}: {published}");
+    }
+    b.screenshot("candidates").await;
+
+    let id_of_url = |url: &str| url.rsplit('/').next().expect("id").to_owned();
+    let (contest, election) = (id_of_url(&contest_url), id_of_url(&election_url));
+    let (_, candidates) = stack
+        .get(
+            &format!("/api/v1/contests/{contest}/candidates"),
+            Some(&a.admin),
+        )
+        .await;
+    let candidate = |name: &str| {
+        candidates["items"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["name"] == name))
+            .and_then(|c| c["candidate_id"].as_str())
+            .expect("candidate")
+            .to_owned()
+    };
+
+    // Election day, as the community officer.
     // The district dashboard, the drill marked 演练, the community's contest.
+    b.goto(&page("/")).await;
     b.click("main section.card a[href^='/console/elections/']")
         .await;
     let dashboard = b.wait_for_text("南岭社区").await;
@@ -50,8 +239,14 @@ async fn a_drill_election_day_through_the_console_in_a_real_browser() {
     // Too early: the API's reason is on the page, not an error.
     b.click("form[action$='/polls'] button").await;
     b.wait_for_text("投票只在选举日").await;
-    s.advance("2024-05-24T08:00:00+08:00").await;
-    b.goto(&page(&format!("/contests/{}", s.contest))).await;
+    // The district admin moves the drill's clock to election day, on the dashboard.
+    sign_in(&b, &base, juxuan_tests::ADMIN, juxuan_tests::ADMIN_PASSWORD).await;
+    b.goto(&election_url).await;
+    b.set_value("#to", "2024-05-24T08:00").await;
+    b.click("form[action$='/clock'] button").await;
+    b.wait_for_text("演练时钟已前进").await;
+    sign_in(&b, &base, "nanling.officer", "officer-password").await;
+    b.goto(&contest_url).await;
     b.click("form[action$='/polls'] button").await;
     b.wait_for_text("投票已开始").await;
     let poll_url = b
@@ -86,11 +281,7 @@ async fn a_drill_election_day_through_the_console_in_a_real_browser() {
     b.type_into("#password", "officer-password\n").await;
     b.wait_for_text("工作台").await;
     b.goto(&format!("{poll_url}/paper")).await;
-    let (d9, m6, m7) = (
-        v.candidate("甲九"),
-        v.candidate("甲六"),
-        v.candidate("甲七"),
-    );
+    let (d9, m6, m7) = (candidate("甲九"), candidate("甲六"), candidate("甲七"));
     for i in 0..8 {
         b.wait_for_text("录入这张选票").await;
         b.click(&format!("input[value='{d9}']")).await;
@@ -123,7 +314,7 @@ async fn a_drill_election_day_through_the_console_in_a_real_browser() {
     // refused with the API's own words.
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        b.goto(&page(&format!("/contests/{}/report", s.contest)))
+        b.goto(&page(&format!("/contests/{}/report", contest)))
             .await;
         if b.text("body").await.contains("收回选票") {
             break;
@@ -138,7 +329,7 @@ async fn a_drill_election_day_through_the_console_in_a_real_browser() {
     b.wait_for_text("已备案").await;
 
     // The structure of the elected, drawn as SVG on the server.
-    b.goto(&page(&format!("/elections/{}/statistics", s.election)))
+    b.goto(&page(&format!("/elections/{}/statistics", election)))
         .await;
     b.find("figure.chart svg").await;
     b.wait_for_text("年龄结构").await;
@@ -150,13 +341,13 @@ async fn a_drill_election_day_through_the_console_in_a_real_browser() {
     let http = reqwest::Client::new();
     for path in [
         "/".to_owned(),
-        format!("/elections/{}", s.election),
-        format!("/contests/{}", s.contest),
+        format!("/elections/{}", election),
+        format!("/contests/{}", contest),
         poll_url
             .trim_start_matches(&format!("{base}/console"))
             .to_owned(),
-        format!("/contests/{}/report", s.contest),
-        format!("/elections/{}/statistics", s.election),
+        format!("/contests/{}/report", contest),
+        format!("/elections/{}/statistics", election),
     ] {
         let mut times = Vec::new();
         for _ in 0..20 {

@@ -86,7 +86,35 @@ pub fn router(state: AppState) -> Router {
         .route("/console/logout", post(pages::auth::logout))
         .route("/console/lang/{lang}", get(pages::auth::language))
         .route("/console/static/{file}", get(pages::asset))
-        .route("/console/elections", get(pages::home::elections))
+        .route(
+            "/console/elections",
+            get(pages::home::elections).post(pages::setup::create_election),
+        )
+        .route("/console/elections/new", get(pages::setup::new_election))
+        .route(
+            "/console/elections/{id}/contests",
+            post(pages::setup::create_contest),
+        )
+        .route(
+            "/console/elections/{id}/clock",
+            post(pages::setup::advance_clock),
+        )
+        .route(
+            "/console/communities/{id}/register",
+            get(pages::register::register).post(pages::register::upload),
+        )
+        .route(
+            "/console/contests/{id}/electorate",
+            post(pages::register::publish_electorate),
+        )
+        .route(
+            "/console/contests/{id}/nominate",
+            get(pages::contest::nominate_form).post(pages::contest::nominate),
+        )
+        .route(
+            "/console/contests/{id}/candidates",
+            post(pages::contest::publish_candidates),
+        )
         .route("/console/elections/{id}", get(pages::home::dashboard))
         .route(
             "/console/elections/{id}/statistics",
@@ -127,6 +155,8 @@ pub fn router(state: AppState) -> Router {
             get(|| async { axum::response::Redirect::to("/console/") }),
         )
         .fallback(pages::not_found)
+        // Register files up to the API's 32 MiB, other forms far less.
+        .layer(axum::extract::DefaultBodyLimit::max(33 * 1024 * 1024))
         .layer(from_fn_with_state(state.clone(), session::renew))
         .layer(axum::middleware::from_fn(pages::security_headers))
         .with_state(state);

@@ -20,3 +20,19 @@
     if (first) first.focus();
   }
 })();
+// Register upload: a progress bar while the file travels; the answer replaces the page.
+(function () {
+  const form = document.querySelector("form[data-upload]");
+  if (!form || !window.XMLHttpRequest) return;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const bar = form.querySelector("progress");
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.upload.addEventListener("progress", (e) => {
+      if (e.lengthComputable && bar) { bar.hidden = false; bar.value = (100 * e.loaded) / e.total; }
+    });
+    xhr.addEventListener("load", () => { document.open(); document.write(xhr.responseText); document.close(); });
+    xhr.send(new FormData(form));
+  });
+})();

@@ -144,6 +144,20 @@ fn page(
             }
         }
 
+        p {
+            a href={"/console/communities/" (views::text(&c["community_id"])) "/register"} { (t("选民名册", "Voter register")) }
+            @if status == "nominating" {
+                "　" a href={"/console/contests/" (contest) "/nominate"} { (t("提交提名", "Submit a nomination")) }
+            }
+        }
+        @if matches!(status, "nominating" | "reviewing" | "published") {
+            form.card method="post" action={"/console/contests/" (contest) "/electorate"} {
+                (views::csrf(&s.csrf))
+                p.muted { (t("公布后选民名单即冻结，投票日按此名单签到。", "Publishing freezes the electorate; check-in follows it.")) }
+                button type="submit" { (t("公布选民名单", "Publish the electorate")) }
+            }
+        }
+
         h2 { (t("提名", "Nominations")) }
         table {
             thead { tr { th { (t("被提名人", "Nominee")) } th { (t("职位", "Position")) } th { (t("状态", "Status")) } th { (t("资格检查", "Eligibility checks")) } } }
@@ -171,6 +185,14 @@ fn page(
         ul {
             @for cand in candidates["items"].as_array().into_iter().flatten() {
                 li { (views::text(&cand["name"])) "（" (lang.position(cand["position"].as_str().unwrap_or_default())) "）" }
+            }
+        }
+
+        @if candidates["published_at"].is_null() && matches!(status, "nominating" | "reviewing") {
+            form.card method="post" action={"/console/contests/" (contest) "/candidates"} {
+                (views::csrf(&s.csrf))
+                p.muted { (t("以上为经三级审查通过的候选人（预览）。公布后名单冻结并张榜。", "Above: the candidates approved at all three stages (preview). Publishing freezes the list for posting.")) }
+                button type="submit" { (t("公布正式候选人名单", "Publish the list of candidates")) }
             }
         }
 
@@ -335,5 +357,236 @@ pub async fn decide(
         &back,
         outcome,
         lang.pick("已记录审查决定", "Decision recorded"),
+    )
+}
+
+/// The nomination form: nominators and the nominee chosen from the community's register,
+/// the nominee's particulars; the API decides eligibility check by check.
+#[allow(clippy::too_many_lines)]
+fn nomination_form(
+    s: &Session,
+    contest: &str,
+    c: &Value,
+    voters: &Value,
+    search: &str,
+    fields: &Fields,
+    problem: Option<&Problem>,
+) -> Markup {
+    let lang = s.lang;
+    let t = |zh, en| lang.pick(zh, en);
+    let chosen = |name: &str, value: &str| fields.iter().any(|(k, v)| k == name && v == value);
+    html! {
+        @if let Some(p) = problem { (views::problem(p)) }
+        form.card method="get" action={"/console/contests/" (contest) "/nominate"} role="search" {
+            label for="q" { (t("在选民名册中查找", "Find in the register")) }
+            input #q type="search" name="q" value=(search);
+            button type="submit" { (t("查找", "Find")) }
+        }
+        form.card method="post" action={"/console/contests/" (contest) "/nominate"} {
+            (views::csrf(&s.csrf))
+            label for="position" { (t("职位", "Position")) }
+            select #position name="position" {
+                @for p in c["positions"].as_array().into_iter().flatten() {
+                    @let position = views::text(&p["position"]);
+                    option value=(position) selected[chosen("position", &position)] { (lang.position(&position)) }
+                }
+            }
+            (views::field_error(problem, "position"))
+            label for="method" { (t("提名方式", "Method")) }
+            select #method name="method" {
+                option value="joint_voters" { (t("选民联名提名", "joint nomination by voters")) }
+                option value="joint_household_reps" { (t("户代表联名提名", "joint nomination by household representatives")) }
+                option value="joint_representatives" { (t("居民代表联名提名", "joint nomination by resident representatives")) }
+                option value="self" { (t("自荐", "self-nomination")) }
+            }
+            table {
+                thead { tr { th { (t("提名人", "Nominator")) } th { (t("被提名人", "Nominee")) } th { (t("姓名", "Name")) } th { (t("身份证号", "Identity number")) } } }
+                tbody {
+                    @for v in voters["items"].as_array().into_iter().flatten() {
+                        @let vid = views::text(&v["id"]);
+                        tr {
+                            td { input type="checkbox" name="nominator" value=(vid) checked[chosen("nominator", &vid)] aria-label={(t("提名人 ", "nominator ")) (views::text(&v["name"]))}; }
+                            td { input type="radio" name="nominee" value=(vid) checked[chosen("nominee", &vid)] aria-label={(t("被提名人 ", "nominee ")) (views::text(&v["name"]))}; }
+                            td { (views::text(&v["name"])) }
+                            td { (views::text(&v["id_number_masked"])) }
+                        }
+                    }
+                }
+            }
+            (views::field_error(problem, "nominator_ids"))
+            (views::field_error(problem, "nominee"))
+            fieldset {
+                legend { (t("被提名人情况", "The nominee's particulars")) }
+                label for="education" { (t("文化程度", "Education")) }
+                select #education name="education" {
+                    @for level in ["junior_high_or_below", "senior_high", "vocational", "associate", "bachelor", "master", "doctorate"] {
+                        option value=(level) selected[chosen("education", level)] { (lang.education(level)) }
+                    }
+                }
+                label { input type="checkbox" name="full_time_degree" value="true" checked[chosen("full_time_degree", "true")]; " " (t("全日制学历", "full-time degree")) }
+                label for="swq" { (t("社会工作职业资格", "Social work qualification")) }
+                select #swq name="social_work_qualification" {
+                    option value="none" { (t("无", "none")) }
+                    option value="assistant" { (t("助理社会工作师", "assistant")) }
+                    option value="intermediate" { (t("社会工作师", "intermediate")) }
+                    option value="senior" { (t("高级社会工作师", "senior")) }
+                }
+                label for="months" { (t("社区工作月数", "Months of community work")) }
+                input #months type="number" name="community_work_months" min="0" value=(if field(fields, "community_work_months").is_empty() { "0" } else { field(fields, "community_work_months") });
+                label { input type="checkbox" name="resides_in_community" value="true" checked[fields.is_empty() || chosen("resides_in_community", "true")]; " " (t("居住在本社区", "lives in the community")) }
+                label { input type="checkbox" name="party_member" value="true" checked[chosen("party_member", "true")]; " " (t("中共党员", "party member")) }
+                label { input type="checkbox" name="committee_consent" value="true" checked[chosen("committee_consent", "true")]; " " (t("经居委会同意", "with the committee's consent")) }
+            }
+            div { button type="submit" { (t("提交提名", "Submit the nomination")) } }
+        }
+    }
+}
+
+async fn nomination_page(
+    state: &AppState,
+    s: &Session,
+    contest: &str,
+    search: &str,
+    fields: &Fields,
+    problem: Option<&Problem>,
+) -> Response {
+    let lang = s.lang;
+    let c = match get(state, s, &format!("/api/v1/contests/{contest}")).await {
+        Ok(c) => c,
+        Err(p) => return failure(lang, &p),
+    };
+    let q = serde_urlencoded::to_string([("q", search), ("limit", "200")]).unwrap_or_default();
+    let voters = get(
+        state,
+        s,
+        &format!(
+            "/api/v1/communities/{}/voters?{q}",
+            views::text(&c["community_id"])
+        ),
+    )
+    .await
+    .unwrap_or(Value::Null);
+    let body = nomination_form(s, contest, &c, &voters, search, fields, problem);
+    let title = format!(
+        "{} · {}",
+        views::text(&c["community"]),
+        lang.pick("提名", "Nomination")
+    );
+    let status = if problem.is_some() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    (status, respond(views::page(lang, &title, true, body))).into_response()
+}
+
+pub async fn nominate_form(
+    State(state): State<AppState>,
+    s: Session,
+    Path(contest): Path<String>,
+    Query(query): Query<Fields>,
+) -> Response {
+    let Some(contest) = id(&contest) else {
+        return super::not_found(Ui(s.lang)).await;
+    };
+    let search = field(&query, "q").trim().to_owned();
+    nomination_page(&state, &s, contest, &search, &Vec::new(), None).await
+}
+
+pub async fn nominate(
+    State(state): State<AppState>,
+    s: Session,
+    Path(contest): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let lang = s.lang;
+    if !s.csrf_ok(field(&fields, "_csrf")) {
+        return super::forbidden_form(lang);
+    }
+    let Some(contest) = id(&contest) else {
+        return super::not_found(Ui(lang)).await;
+    };
+    let flag = |name: &str| field(&fields, name) == "true";
+    let body = json!({
+        "position": field(&fields, "position"),
+        "method": field(&fields, "method"),
+        "nominator_ids": super::all(&fields, "nominator"),
+        "nominee": {
+            "voter_id": field(&fields, "nominee"),
+            "education": field(&fields, "education"),
+            "full_time_degree": flag("full_time_degree"),
+            "social_work_qualification": field(&fields, "social_work_qualification"),
+            "social_work_graduate": false,
+            "community_work_months": field(&fields, "community_work_months").parse::<u32>().unwrap_or(0),
+            "honours": [],
+            "outstanding_contribution": false,
+            "resides_in_community": flag("resides_in_community"),
+            "committee_consent": flag("committee_consent"),
+            "party_member": flag("party_member"),
+            "disqualifications": [],
+        },
+    });
+    match state
+        .api
+        .send(
+            &s.token,
+            lang,
+            reqwest::Method::POST,
+            &format!("/api/v1/contests/{contest}/nominations"),
+            &body,
+        )
+        .await
+    {
+        Ok(n) => {
+            let eligible = n["eligibility"]["eligible"] == true;
+            let done = if eligible {
+                lang.pick(
+                    "提名已提交，资格检查全部通过",
+                    "Nomination submitted; every eligibility check passed",
+                )
+            } else {
+                lang.pick(
+                    "提名已记录，但被提名人不符合资格条件（见下表）",
+                    "Nomination recorded, but the nominee is not eligible (see below)",
+                )
+            };
+            to(&format!("/console/contests/{contest}"), &[("done", done)])
+        }
+        Err(p) if p.status == 401 => failure(lang, &p),
+        Err(p) => nomination_page(&state, &s, contest, "", &fields, Some(&p)).await,
+    }
+}
+
+pub async fn publish_candidates(
+    State(state): State<AppState>,
+    s: Session,
+    Path(contest): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let lang = s.lang;
+    if !s.csrf_ok(field(&fields, "_csrf")) {
+        return super::forbidden_form(lang);
+    }
+    let Some(contest) = id(&contest) else {
+        return super::not_found(Ui(lang)).await;
+    };
+    let outcome = state
+        .api
+        .send(
+            &s.token,
+            lang,
+            reqwest::Method::POST,
+            &format!("/api/v1/contests/{contest}/candidates:publish"),
+            &json!({}),
+        )
+        .await;
+    after(
+        lang,
+        &format!("/console/contests/{contest}"),
+        outcome,
+        lang.pick(
+            "正式候选人名单已公布",
+            "The list of candidates is published",
+        ),
     )
 }

@@ -4,7 +4,7 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 use maud::html;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::{failure, id, respond};
 use crate::AppState;
@@ -91,6 +91,7 @@ pub async fn elections(State(state): State<AppState>, s: Session) -> Response {
         Err(p) => return failure(lang, &p),
     };
     let body = html! {
+        p { a href="/console/elections/new" { (t("新建选举（区管理员）", "New election (district admins)")) } }
         table {
             thead { tr { th { (t("选举", "Election")) } th { (t("类型", "Kind")) } th { (t("提名期", "Nominations")) } th { (t("时钟", "Clock")) } } }
             tbody {
@@ -120,6 +121,7 @@ pub async fn dashboard(
     State(state): State<AppState>,
     s: Session,
     Path(election): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<super::Fields>,
 ) -> Response {
     let lang = s.lang;
     let t = |zh, en| lang.pick(zh, en);
@@ -136,10 +138,31 @@ pub async fn dashboard(
         .await
     {
         Ok(p) => p,
+        // Just created: the progress read model has not seen the election yet (it lags writes
+        // by up to a second). The election itself is there: show it with nothing counted yet.
+        Err(problem) if problem.status == 404 => {
+            match state
+                .api
+                .get(&s.token, lang, &format!("/api/v1/elections/{election}"))
+                .await
+            {
+                Ok(e) => json!({"title": e["title"], "drill": e["mode"] == "drill",
+                    "today": e["clock"].as_str().map(|c| c.chars().take(10).collect::<String>()),
+                    "contests_total": 0, "late_total": 0, "by_status": {}, "streets": []}),
+                Err(_) => return failure(lang, &problem),
+            }
+        }
         Err(problem) => return failure(lang, &problem),
     };
     let title = views::text(&p["title"]);
+    // A district admin sets the election up from here.
+    let communities = super::setup::communities(&state, &s).await;
+    let admin = super::setup::admin_forms(lang, &s, election, p["drill"] == true, &communities);
+    let problem = super::contest::query_problem(&query);
+    let done = super::field(&query, "done");
     let body = html! {
+        @if let Some(p) = &problem { (views::problem(p)) }
+        @if !done.is_empty() { (views::done(done)) }
         p {
             @if p["drill"] == true { (views::drill(lang)) " " }
             (t("选举时钟：", "Election clock: ")) (views::text(&p["today"]))
@@ -179,6 +202,7 @@ pub async fn dashboard(
             }
         }
         p.muted { (t("数据更新于 ", "As of ")) (views::text(&p["as_of"])) (t("（可能滞后约一秒）", " (may lag by about a second)")) }
+        (admin)
     };
     respond(views::page(lang, &title, true, body))
 }

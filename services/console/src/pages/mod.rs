@@ -5,7 +5,9 @@ pub mod auth;
 pub mod contest;
 pub mod home;
 pub mod poll;
+pub mod register;
 pub mod report;
+pub mod setup;
 
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
