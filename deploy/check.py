@@ -3,11 +3,14 @@
     helm        lint the chart strictly, render it with several value sets into
                 target/juxuan/deploy/<profile>/, validate every manifest with
                 `kubernetes-validate --strict -k 1.31.0`, then cross-check the objects
-                (selectors, ports, Secret references, security settings, hooks)
+                (selectors, ports, Secret references, security settings, hooks, the six
+                Deployments, migrations for the five schemas only, the console without
+                secrets and routed at /console)
     compose     docker-compose.yml against the Compose specification
                 (`check-jsonschema --builtin-schema vendor.compose-spec`), then references
                 (depends_on, secrets, volumes, mounted files, health-check binaries, migrate
-                containers given DATABASE_URL only);
+                containers given DATABASE_URL only, every deployable present, the console
+                without secrets or migrate container);
                 `promtool check config` on prometheus.yml where promtool is installed
     dockerfile  hadolint on the Dockerfile, shellcheck on the shell scripts
     dashboards  Grafana JSON structure, every metric a query names is defined by the code (a
@@ -53,6 +56,12 @@ NAMESPACE = "juxuan"
 # Kinds from CRDs: the Kubernetes schemas do not know them, so they are written to
 # <profile>/crds.yaml and only cross-checked here, not schema-validated.
 CRD_KINDS = {"ServiceMonitor"}
+# Every deployable (a Deployment in the chart, a service in Compose, a binary in the image) and
+# the ones with a Postgres schema, in migration order. The console is a REST client of the
+# gateway: no schema, no `migrate`, no database, no Redis, no secret.
+SERVICES = ("gateway", "nomination", "review", "ballot", "reporting", "console")
+SCHEMA_SERVICES = ("gateway", "nomination", "review", "ballot", "reporting")
+STATELESS_SERVICES = tuple(s for s in SERVICES if s not in SCHEMA_SERVICES)
 
 
 class Failures:
@@ -117,7 +126,7 @@ def profiles(chart: Path) -> dict[str, dict]:
             "dashboards": {"enabled": False},
             **{
                 c: {"autoscaling": {"enabled": False}, "pdb": {"enabled": False}}
-                for c in ("gateway", "nomination", "review", "ballot", "reporting")
+                for c in SERVICES
             },
         },
     }
@@ -311,6 +320,41 @@ def cross_check(docs: list[dict], values: dict) -> list[str]:
                 elif backend["port"].get("name") not in {p["name"] for p in svc["spec"]["ports"]}:
                     problems.append(f"Ingress/{i['metadata']['name']}: Service {backend['name']} has no port {backend['port']}")
 
+    # The six Deployments; the console reads no Secret, no database and no Redis.
+    deployments = {
+        d["spec"]["template"]["metadata"]["labels"].get("app.kubernetes.io/component"): d
+        for d in by_kind.get("Deployment", [])
+        if d["metadata"]["labels"].get("app.kubernetes.io/part-of") == "juxuan"
+    }
+    for missing in [s for s in SERVICES if s not in deployments]:
+        problems.append(f"no Deployment of the {missing} (expected one per deployable: {', '.join(SERVICES)})")
+    for extra in sorted(set(deployments) - set(SERVICES), key=str):
+        problems.append(f"Deployment/{deployments[extra]['metadata']['name']}: component {extra} is not a known deployable")
+    for stateless in STATELESS_SERVICES:
+        d = deployments.get(stateless)
+        if d is None:
+            continue
+        for c in pod_spec(d)["containers"]:
+            for env in c.get("env", []):
+                if (env.get("valueFrom") or {}).get("secretKeyRef") or env["name"] in ("DATABASE_URL", "REDIS_URL"):
+                    problems.append(f"Deployment/{d['metadata']['name']} container {c['name']}: the {stateless} needs no Secret, "
+                                    f"database or Redis, gets env {env['name']}")
+            for source in c.get("envFrom", []):
+                if "secretRef" in source:
+                    problems.append(f"Deployment/{d['metadata']['name']} container {c['name']}: the {stateless} needs no Secret, gets envFrom {source}")
+        for volume in pod_spec(d).get("volumes", []):
+            if "secret" in volume:
+                problems.append(f"Deployment/{d['metadata']['name']}: the {stateless} needs no Secret, mounts volume {volume['name']}")
+
+    # Every Ingress host sends /console to the console and leaves the rest to the gateway.
+    for i in by_kind.get("Ingress", []):
+        for rule in i["spec"].get("rules", []):
+            backends = {(p["path"], p.get("pathType")): p["backend"]["service"]["name"] for p in rule["http"]["paths"]}
+            console = backends.get(("/console", "Prefix"))
+            if console is None or console not in services or \
+                    services[console]["metadata"]["labels"].get("app.kubernetes.io/component") != "console":
+                problems.append(f"Ingress/{i['metadata']['name']}: host {rule.get('host')} does not route /console (Prefix) to the console Service")
+
     # Hooks: a chart-made Secret must exist before the migration Job runs.
     jobs = [j for j in by_kind.get("Job", []) if "helm.sh/hook" in j["metadata"]["annotations"]]
     for s in by_kind.get("Secret", []):
@@ -323,6 +367,12 @@ def cross_check(docs: list[dict], values: dict) -> list[str]:
         ann = j["metadata"]["annotations"]
         if "pre-upgrade" not in ann["helm.sh/hook"]:
             problems.append(f"Job/{j['metadata']['name']}: not a pre-upgrade hook")
+        # One `migrate` per schema, in order; none for the console, which has no schema.
+        spec = j["spec"]["template"]["spec"]
+        migrating = [c["name"] for c in spec.get("initContainers", []) + spec["containers"] if "migrate" in (c.get("args") or [])]
+        if migrating != [f"migrate-{s}" for s in SCHEMA_SERVICES]:
+            problems.append(f"Job/{j['metadata']['name']}: migrates {migrating}, expected "
+                            f"{[f'migrate-{s}' for s in SCHEMA_SERVICES]} (in that order; the console has no schema)")
         # `migrate` reads DATABASE_URL and nothing else: no other secret belongs in the Job.
         spec = j["spec"]["template"]["spec"]
         for c in spec.get("initContainers", []) + spec["containers"]:
@@ -434,6 +484,22 @@ def compose_references(path: Path) -> list[str]:
         if entry and str(entry[0]).startswith("/usr/local/bin/juxuan-") and test:
             if test[1:2] != entry[:1] or "probe" not in test:
                 problems.append(f"{name}: health check does not run `{entry[0]} probe ...`")
+    # Every deployable runs; a `migrate` container per schema; the console gets no secret.
+    for s in SERVICES:
+        if s not in services:
+            problems.append(f"no service {s} (expected one per deployable: {', '.join(SERVICES)})")
+    for s in SCHEMA_SERVICES:
+        if f"migrate-{s}" not in services:
+            problems.append(f"no migrate-{s} container (a `migrate` per schema)")
+    for s in STATELESS_SERVICES:
+        if f"migrate-{s}" in services:
+            problems.append(f"migrate-{s}: the {s} has no schema and no `migrate`")
+        svc = services.get(s) or {}
+        env = svc.get("environment") or {}
+        env_keys = set(env) if isinstance(env, dict) else {str(e).split("=", 1)[0] for e in env}
+        if svc.get("secrets") or env_keys & {"DATABASE_URL", "DATABASE_URL_FILE", "REDIS_URL", "REDIS_URL_FILE"}:
+            problems.append(f"{s}: needs no secret, database or Redis (secrets {svc.get('secrets', [])}, "
+                            f"environment {sorted(env_keys)})")
     for name, spec in (doc.get("secrets") or {}).items():
         if not str(spec.get("file", "")).startswith("./deploy/compose/secrets/"):
             problems.append(f"secret {name} is not read from deploy/compose/secrets/")
@@ -453,14 +519,14 @@ def hadolint(path: Path) -> list[str]:
 
 
 def dockerfile_facts(path: Path) -> list[str]:
-    """What the deployment files rely on: the five binaries and the font in the runtime image."""
+    """What the deployment files rely on: the six binaries and the font in the runtime image."""
     text = path.read_text()
     problems = []
     if "--locked" not in text:
         problems.append("cargo build without --locked")
-    for service in ("gateway", "nomination", "review", "ballot", "reporting"):
-        if f"juxuan-{service}" not in text:
-            problems.append(f"juxuan-{service} is not built into the image")
+    for service in SERVICES:
+        if f"-p juxuan-{service}" not in text:
+            problems.append(f"juxuan-{service} is not built into the image (cargo build -p juxuan-{service})")
     if "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc" not in text:
         problems.append("the runtime image lacks wqy-microhei.ttc (JUXUAN_FONT_PATH)")
     if "distroless/cc-debian12:nonroot" not in text:
@@ -714,6 +780,16 @@ def selftest(fail: Failures) -> None:
             for problem in cross_check(docs, effective):
                 f.add("selftest", problem)
         expect_rejected("migration Job given REDIS_URL", "should get only DATABASE_URL", fail, migrate_env)
+        # 3c. The console given the Secret (the rendered Deployment, edited in memory).
+        def console_secret(f: Failures) -> None:
+            docs, _, effective = render(CHART, {})
+            console = next(d for d in docs if d["kind"] == "Deployment"
+                           and d["metadata"]["labels"].get("app.kubernetes.io/component") == "console")
+            console["spec"]["template"]["spec"]["containers"][0]["env"].append(
+                {"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {"name": "juxuan-secrets", "key": "DATABASE_URL"}}})
+            for problem in cross_check(docs, effective):
+                f.add("selftest", problem)
+        expect_rejected("console Deployment given DATABASE_URL", "the console needs no Secret", fail, console_secret)
         # 4. A misspelt value: values.schema.json rejects unknown keys.
         def misspelt_value(f: Failures) -> None:
             for problem in lint(CHART, {"gatewy": {"replicaCount": 3}}):

@@ -56,13 +56,18 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
 {{/*
-The five services, their ports and who calls them (the NetworkPolicies follow this graph).
-The gateway serves its REST API, health and metrics on `http`; the others serve gRPC (with
-grpc.health.v1 and reflection) on `grpc` and /healthz, /readyz, /metrics on `admin`.
+The six deployables, their ports and who calls them (the NetworkPolicies follow this graph).
+The gateway serves its REST API, health and metrics on `http` (8080); the officers' console its
+pages under /console/, health and metrics on `http` (8081); the others serve gRPC (with
+grpc.health.v1 and reflection) on `grpc` and /healthz, /readyz, /metrics on `admin`. The
+gateway's callers are the pods inside the release that reach it besides the Ingress.
 */}}
 {{- define "juxuan.topology" -}}
 gateway:
   http: 8080
+  callers: [console]
+console:
+  http: 8081
   callers: []
 nomination:
   grpc: 50051
@@ -82,8 +87,17 @@ reporting:
   callers: [gateway]
 {{- end -}}
 
-{{/* The components in start order (the order the migration Job applies their schemas in). */}}
+{{/* Every component with a Deployment, Service, ServiceAccount, HPA, PDB and NetworkPolicy. */}}
 {{- define "juxuan.components" -}}
+[gateway, nomination, review, ballot, reporting, console]
+{{- end -}}
+
+{{/*
+The components with a schema, in start order (the order the migration Job applies their schemas
+in): the ones that read DATABASE_URL and REDIS_URL. The console is not one of them: it is a
+client of the gateway's REST API, with no database, no Redis and no secret.
+*/}}
+{{- define "juxuan.schemaComponents" -}}
 [gateway, nomination, review, ballot, reporting]
 {{- end -}}
 
@@ -128,6 +142,20 @@ dropped), which this chart does not need. Call with (dict "root" $ "component" "
   value: {{ $root.Values.environment | quote }}
 - name: RUST_LOG
   value: {{ default $root.Values.logLevel $values.logLevel | quote }}
+{{- if eq $component "console" }}
+{{- with $root.Values.otel.endpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ . | quote }}
+{{- end }}
+- name: JUXUAN_CONSOLE_ADDR
+  value: "0.0.0.0:{{ $ports.http }}"
+# An ordinary REST client of the gateway, through its Service.
+- name: JUXUAN_GATEWAY_URL
+  value: {{ default (printf "http://%s:%v" (include "juxuan.componentName" (dict "root" $root "component" "gateway")) $topology.gateway.http) $values.gatewayUrl | quote }}
+# Session cookies marked Secure: browsers send them back over HTTPS only (TLS ends at the Ingress).
+- name: JUXUAN_CONSOLE_SECURE_COOKIES
+  value: {{ ternary "true" "false" $values.secureCookies | quote }}
+{{- else }}
 - name: JUXUAN_DB_MAX_CONNECTIONS
   value: {{ $values.dbMaxConnections | quote }}
 {{ include "juxuan.secretEnv" (dict "root" $root "name" "DATABASE_URL" "key" "databaseUrl" "secretKey" $values.databaseUrlKey) }}
@@ -184,6 +212,7 @@ dropped), which this chart does not need. Call with (dict "root" $ "component" "
 - name: JUXUAN_FONT_PATH
   value: {{ $root.Values.fontPath | quote }}
 {{- end }}
+{{- end }}
 {{- with $root.Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
@@ -227,7 +256,7 @@ Call with (dict "root" $ "component" "ballot").
 {{- if and .Values.redis.enabled (not .Values.secrets.redisPassword) -}}
 {{- fail "secrets.redisPassword is required with redis.enabled=true" -}}
 {{- end -}}
-{{- range $component := include "juxuan.components" . | fromYamlArray -}}
+{{- range $component := include "juxuan.schemaComponents" . | fromYamlArray -}}
 {{- if (index $.Values $component).databaseUrlKey -}}
 {{- fail (printf "%s.databaseUrlKey needs secrets.existingSecret: the chart-made Secret holds one DATABASE_URL" $component) -}}
 {{- end -}}
