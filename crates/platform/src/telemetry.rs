@@ -85,16 +85,23 @@ where
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
     opentelemetry::global::set_tracer_provider(provider.clone());
     let tracer = provider.tracer("juxuan");
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,h2=warn,tower=warn,hyper=warn"));
+    let filter = || {
+        EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,h2=warn,tower=warn,hyper=warn"))
+    };
     let logs = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .json()
         .with_current_span(false)
         .with_span_list(true)
         .flatten_event(true)
-        .with_filter(filter);
-    let otel = tracing_opentelemetry::layer().with_tracer(tracer);
+        .with_filter(filter());
+    // The same levels for spans: without a filter every trace-level span of hyper, h2 and
+    // tower went to the exporter, thousands a second, and the batch queue dropped the
+    // requests' own spans.
+    let otel = tracing_opentelemetry::layer()
+        .with_tracer(tracer)
+        .with_filter(filter());
     tracing_subscriber::registry()
         .with(otel)
         .with(logs)
