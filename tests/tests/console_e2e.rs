@@ -143,12 +143,34 @@ async fn a_whole_drill_by_election_through_the_console_in_a_real_browser() {
     .await;
     b.click(&format!("input[name='nominee'][value='{}']", voter("甲九")))
         .await;
-    b.click("form[action$='/nominate'][method='post'] button")
-        .await;
+    b.click("button[value='submit']").await;
     b.find("div.problem").await;
     let refused = b.text("div.problem").await;
     assert!(!refused.is_empty(), "the API's refusal is shown");
     b.screenshot("nomination-refused").await;
+    // Eligibility check by check before submitting: nothing is recorded.
+    b.goto(&format!("{contest_url}/nominate")).await;
+    for nominator in [
+        "甲一", "甲二", "甲三", "甲四", "甲五", "甲六", "甲七", "甲八", "甲九", "甲十",
+    ] {
+        b.click(&format!(
+            "input[name='nominator'][value='{}']",
+            voter(nominator)
+        ))
+        .await;
+    }
+    b.click(&format!(
+        "input[name='nominee'][value='{}']",
+        voter("五十六")
+    ))
+    .await;
+    b.click("button[value='check']").await;
+    let checked = b.wait_for_text("资格检查结果").await;
+    assert!(
+        checked.contains("不符合资格条件"),
+        "五十六 is too old on election day: {checked}"
+    );
+    b.screenshot("eligibility-check").await;
     for (position, name) in [
         ("director", "甲九"),
         ("director", "甲十"),
@@ -174,8 +196,7 @@ async fn a_whole_drill_by_election_through_the_console_in_a_real_browser() {
         b.click("input[name='full_time_degree']").await;
         b.click("input[name='party_member']").await;
         b.set_value("#months", "30").await;
-        b.click("form[action$='/nominate'][method='post'] button")
-            .await;
+        b.click("button[value='submit']").await;
         b.wait_for_text("提名已提交").await;
     }
     b.screenshot("nominations").await;
@@ -262,7 +283,13 @@ async fn a_whole_drill_by_election_through_the_console_in_a_real_browser() {
     for name in [
         "甲一", "甲二", "甲三", "甲四", "甲五", "甲六", "甲七", "甲八",
     ] {
-        b.type_into("#q", &format!("{name}\n")).await;
+        // The last one by identity number, the others by name.
+        let search = if name == "甲八" {
+            id_of("19800108", 8)
+        } else {
+            name.to_owned()
+        };
+        b.type_into("#q", &format!("{search}\n")).await;
         b.click("form[action$='/checkin'] button").await;
         let text = b.wait_for_text("已签到").await;
         assert!(text.contains(name), "{text}");
@@ -294,6 +321,13 @@ async fn a_whole_drill_by_election_through_the_console_in_a_real_browser() {
         }
         b.wait_for_text("已录入").await;
     }
+    // The last ballot taken back (a teller's slip) and entered again: the count holds.
+    b.click("form[action$='/paper/undo'] button").await;
+    b.wait_for_text("已撤销刚录入的选票").await;
+    b.click(&format!("input[value='{d9}']")).await;
+    b.click(&format!("input[value='{m6}']")).await;
+    b.type_into("input[name='w:member']", "王五\n").await;
+    b.wait_for_text("已录入").await;
     b.screenshot("paper-entry").await;
 
     // The officer closes and reads the tally, then announces.

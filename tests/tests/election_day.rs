@@ -728,6 +728,41 @@ async fn r_ballot_valid_paper_ballots_an_invalid_one_and_never_more_than_issued(
         (status, problem["code"].as_str()),
         (StatusCode::CONFLICT, Some("poll.more_ballots_than_issued"))
     );
+    // A slip of the teller's is taken back while the poll is open (the teller only), and the
+    // paper entered again; an unknown ballot is 404.
+    let withdraw = |token: &str, ballot: &str| {
+        let url = st.url(&format!("{paper}/{ballot}"));
+        let token = token.to_owned();
+        async move {
+            st.http
+                .delete(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("delete")
+                .status()
+        }
+    };
+    let spoiled = entry["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        withdraw(&v.s.officer, &spoiled).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(withdraw(&v.teller, &spoiled).await, StatusCode::NO_CONTENT);
+    assert_eq!(withdraw(&v.teller, &spoiled).await, StatusCode::NOT_FOUND);
+    let (_, live) = st
+        .get(&format!("/api/v1/polls/{p}"), Some(&v.s.officer))
+        .await;
+    assert_eq!(live["ballots_returned"], 7, "{live}");
+    let (status, entry) = st
+        .post(
+            &paper,
+            Some(&v.teller),
+            &json!({"choices": [], "spoiled": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{entry}");
+    let last = entry["id"].as_str().expect("id").to_owned();
     // The box count must match what was entered.
     let (status, problem) = st
         .post(
@@ -755,6 +790,20 @@ async fn r_ballot_valid_paper_ballots_an_invalid_one_and_never_more_than_issued(
         "4 of 8 is not more than half"
     );
     assert_eq!(votes(&tally, "member", "甲六"), (6, true));
+    // Counted ballots stay.
+    let url = st.url(&format!("{paper}/{last}"));
+    let r = st
+        .http
+        .delete(url)
+        .bearer_auth(&v.teller)
+        .send()
+        .await
+        .expect("delete");
+    let (status, problem) = juxuan_tests::decode(r).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("poll.closed"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -272,6 +272,20 @@ async fn a_csv_register_keeps_good_lines_reports_bad_ones_and_reimports_to_nothi
     assert_eq!(by_household["items"].as_array().map(Vec::len), Some(2));
     let (_, by_group) = stack.get(&format!("{voters}?q=一组"), Some(&a.admin)).await;
     assert_eq!(by_group["items"].as_array().map(Vec::len), Some(2));
+    // A whole identity number finds its holder (the venue checks in by number too); the
+    // number is matched by its keyed hash and never shown whole.
+    let number = identity_number("19600101", 1, true);
+    let (_, by_number) = stack
+        .get(&format!("{voters}?q={number}"), Some(&a.admin))
+        .await;
+    let items = by_number["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 1, "{by_number}");
+    assert!(
+        items[0]["name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("王一"))
+    );
+    assert!(!by_number.to_string().contains(&number));
     stack.stop().await;
 }
 

@@ -146,6 +146,41 @@ async fn r_report_the_form_as_xlsx_opens_in_a_spreadsheet_reader_and_the_pdf_rea
         );
     }
 
+    // The public notice of the candidates (张榜), posted since the list was published.
+    let r =
+        v.s.stack
+            .http
+            .get(v.s.stack.url(&format!(
+                "/api/v1/contests/{}/candidates/notice",
+                v.s.contest
+            )))
+            .bearer_auth(&v.s.officer)
+            .send()
+            .await
+            .expect("notice");
+    assert_eq!(r.status(), StatusCode::OK);
+    let notice = r.bytes().await.expect("pdf").to_vec();
+    let path = std::env::temp_dir().join(format!("juxuan-notice-{}.pdf", Uuid::new_v4()));
+    std::fs::write(&path, &notice).expect("write");
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", path.to_str().expect("path"), "-"])
+        .output()
+        .expect("pdftotext");
+    std::fs::remove_file(&path).expect("remove");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        "正式候选人名单公告",
+        "主任（应选 1 名）：甲九、甲十",
+        "委员（应选 2 名）：甲六、甲七、甲八",
+        "2024年5月24日",
+        "演练",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected} not in the notice:\n{text}"
+        );
+    }
+
     // A format the API does not know is a clear 400, not a JSON form.
     let (status, problem) =
         v.s.stack

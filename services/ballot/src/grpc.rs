@@ -338,6 +338,18 @@ impl BallotService for Ballots {
         }))
     }
 
+    async fn withdraw_paper_ballot(
+        &self,
+        request: Request<pb::WithdrawPaperBallotRequest>,
+    ) -> Result<Response<pb::WithdrawPaperBallotResponse>, Status> {
+        let caller = caller(&request)?;
+        let r = request.get_ref();
+        let poll_id = id("id", &r.poll_id)?;
+        let ballot_id = id("ballot_id", &r.ballot_id)?;
+        self.withdraw_paper(&caller, poll_id, ballot_id).await?;
+        Ok(Response::new(pb::WithdrawPaperBallotResponse {}))
+    }
+
     async fn close_poll(
         &self,
         request: Request<pb::ClosePollRequest>,

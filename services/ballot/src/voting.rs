@@ -340,4 +340,53 @@ impl Ballots {
             verdict,
         })
     }
+
+    /// Takes back a paper ballot entered by mistake (a teller of the community), while the
+    /// poll is open: the ballot leaves the box, the withdrawal is audited (the poll and the
+    /// ballot's random id, never its content). Closed polls keep every ballot.
+    pub async fn withdraw_paper(
+        &self,
+        caller: &Caller,
+        poll_id: Uuid,
+        ballot_id: Uuid,
+    ) -> AppResult<()> {
+        let facts = self.poll_facts(poll_id).await?;
+        scope::require_write(caller, &[Role::Teller], &facts.area)?;
+        let mut tx = self.pool.begin().await?;
+        lock_poll(&mut tx, poll_id, false).await?;
+        require_open(&mut tx, poll_id).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 9))")
+            .bind(poll_id)
+            .execute(&mut *tx)
+            .await?;
+        let removed = sqlx::query("DELETE FROM ballot.ballot_box WHERE poll_id = $1 AND id = $2")
+            .bind(poll_id)
+            .bind(ballot_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if removed == 0 {
+            return Err(AppError::not_found("选票", "Ballot"));
+        }
+        let change = serde_json::json!({"ballot_id": ballot_id});
+        crate::AUDIT
+            .append(
+                &mut tx,
+                juxuan_platform::audit::Entry::by(
+                    caller,
+                    "ballot.paper_withdrawn",
+                    &poll_id.to_string(),
+                    &change,
+                ),
+            )
+            .await?;
+        tx.commit().await?;
+        // The live count is recomputed from Postgres on its next read.
+        let mut redis = self.redis.clone();
+        let _: Result<(), _> = redis::cmd("DEL")
+            .arg(returned_key(poll_id))
+            .query_async(&mut redis)
+            .await;
+        Ok(())
+    }
 }

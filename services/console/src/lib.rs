@@ -132,11 +132,13 @@ pub fn router(state: AppState) -> Router {
             get(pages::report::download),
         )
         .route("/console/contests/{id}/file", post(pages::report::file))
+        .route("/console/contests/{id}/notice", get(pages::report::notice))
         .route(
             "/console/contests/{id}/certificates/{no}",
             get(pages::poll::certificate),
         )
         .route("/console/review", get(pages::contest::queue))
+        .route("/console/nominations/{id}", get(pages::contest::nomination))
         .route(
             "/console/nominations/{id}/decide",
             post(pages::contest::decide),
@@ -149,6 +151,10 @@ pub fn router(state: AppState) -> Router {
             get(pages::poll::paper_form).post(pages::poll::paper),
         )
         .route("/console/polls/{id}/close", post(pages::poll::close))
+        .route(
+            "/console/polls/{id}/paper/undo",
+            post(pages::poll::undo_paper),
+        )
         .route("/console/audit", get(pages::report::audit))
         .route(
             "/console",

@@ -316,6 +316,7 @@ impl Nominations {
         caller: &Caller,
         contest_id: Uuid,
         new: NewNomination,
+        dry_run: bool,
     ) -> AppResult<NominationRow> {
         caller.require_role(KEEPERS)?;
         let (contest, election) = self.contest(contest_id).await?;
@@ -471,6 +472,10 @@ impl Nominations {
             withdrawn_at: None,
             withdraw_reason: None,
         };
+        if dry_run {
+            // Decided exactly as a submission, nothing stored, no event, no audit entry.
+            return Ok(row);
+        }
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO nomination.nominations (id, contest_id, position, method, nominee_voter_id, nominee_name, \

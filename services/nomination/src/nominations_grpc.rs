@@ -165,7 +165,9 @@ impl NominationService for Nominations {
     ) -> Result<Response<pb::Nomination>, Status> {
         let caller = caller(&request)?;
         let (contest_id, new) = parse_submit(request.get_ref())?;
-        let row = self.submit(&caller, contest_id, new).await?;
+        let row = self
+            .submit(&caller, contest_id, new, request.get_ref().dry_run)
+            .await?;
         Ok(Response::new(to_proto(row)))
     }
 

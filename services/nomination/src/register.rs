@@ -344,14 +344,19 @@ impl Register {
                 ),
             ));
         }
-        let rows = store::voters(
-            &self.pool,
-            community_id,
-            q.filter(|q| !q.trim().is_empty()).map(str::trim),
-            page.after,
-            page.limit,
-        )
-        .await?;
+        let q = q.map(str::trim).filter(|q| !q.is_empty());
+        // A whole identity number finds its holder (by the keyed hash; the number is not
+        // stored), so the venue can check in by number as well as by name.
+        let by_number = q
+            .and_then(|q| crate::identity::parse(q).ok())
+            .map(|id| self.hasher.hash(&id.normalised));
+        let rows = match by_number {
+            Some(hash) => {
+                store::voters_by_hash(&self.pool, community_id, &hash, page.after, page.limit)
+                    .await?
+            }
+            None => store::voters(&self.pool, community_id, q, page.after, page.limit).await?,
+        };
         Ok(page.finish(rows, |r| r.id))
     }
 }

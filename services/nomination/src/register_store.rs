@@ -121,6 +121,27 @@ pub async fn voter_by_hash(conn: &mut PgConnection, hash: &[u8]) -> sqlx::Result
     .await
 }
 
+/// The voter of a community with an identity number's keyed hash (one at most).
+#[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
+pub async fn voters_by_hash(
+    pool: &PgPool,
+    community_id: Uuid,
+    hash: &[u8],
+    after: Option<Uuid>,
+    limit: i64,
+) -> sqlx::Result<Vec<VoterRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {VOTER_COLUMNS} FROM nomination.voters v LEFT JOIN nomination.resident_groups g ON g.id = v.resident_group_id \
+         WHERE v.community_id = $1 AND v.id_hash = $2 AND ($3::uuid IS NULL OR v.id > $3) ORDER BY v.id LIMIT $4"
+    )))
+    .bind(community_id)
+    .bind(hash)
+    .bind(after)
+    .bind(limit + 1)
+    .fetch_all(pool)
+    .await
+}
+
 /// Voters of a community matching `q` in name, household number or group name.
 #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = "postgresql"))]
 pub async fn voters(

@@ -123,6 +123,29 @@ impl ReportingService for Reporting {
         }))
     }
 
+    async fn get_notice(
+        &self,
+        request: Request<pb::GetNoticeRequest>,
+    ) -> Result<Response<pb::Report>, Status> {
+        let caller = caller(&request)?;
+        let contest_id =
+            Uuid::parse_str(request.get_ref().contest_id.trim()).map_err(|_| invalid("id"))?;
+        let data = crate::notice::data(&self.pool, &caller, contest_id).await?;
+        let (drill, community) = (data.drill, data.community.clone());
+        let font = self.font.get().map_err(AppError::internal)?;
+        let pdf = tokio::task::spawn_blocking(move || crate::notice::render(&font, &data))
+            .await
+            .map_err(AppError::internal)?
+            .map_err(AppError::internal)?;
+        Ok(Response::new(pb::Report {
+            contest_id: contest_id.to_string(),
+            content_type: "application/pdf".to_owned(),
+            body: pdf,
+            drill,
+            community,
+        }))
+    }
+
     async fn get_statistics(
         &self,
         request: Request<pb::GetStatisticsRequest>,

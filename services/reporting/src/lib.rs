@@ -12,6 +12,7 @@
 //! - [`statistics`]: the structure of the committees elected (R-STRUCTURE), per election and
 //!   for the district, and what communities record beyond the nominees' particulars.
 //! - [`export`]: report forms in bulk for other systems, by time of change.
+//! - [`notice`]: the public notice of the candidates (张榜) as an A4 PDF.
 //! - `grpc`: the `ReportingService` adapter.
 //!
 //! Reads never touch another service's tables; only `rebuild` reads the outboxes, as the
@@ -20,6 +21,7 @@
 pub mod export;
 pub mod form;
 mod grpc;
+pub mod notice;
 pub mod progress;
 pub mod projections;
 pub mod report;

@@ -164,7 +164,7 @@ fn page(
             tbody {
                 @for n in nominations["items"].as_array().into_iter().flatten() {
                     tr {
-                        td { (views::text(&n["nominee"]["name"])) br; span.muted { (views::text(&n["nominee"]["id_number_masked"])) } }
+                        td { a href={"/console/nominations/" (views::text(&n["id"]))} { (views::text(&n["nominee"]["name"])) } br; span.muted { (views::text(&n["nominee"]["id_number_masked"])) } }
                         td { (lang.position(n["position"].as_str().unwrap_or_default())) }
                         td { (views::text(&n["status"])) @if let Some(stage) = n["review_stage"].as_str() { br; span.muted { (stage_name(lang, stage)) } } }
                         td {
@@ -181,7 +181,12 @@ fn page(
         }
 
         h2 { (t("正式候选人", "Official candidates")) }
-        @if let Some(at) = candidates["published_at"].as_str() { p.muted { (t("公布于 ", "Published ")) (at) } }
+        @if let Some(at) = candidates["published_at"].as_str() {
+            p.muted {
+                (t("公布于 ", "Published ")) (at) "　"
+                a href={"/console/contests/" (contest) "/notice"} { (t("打印张榜公告（A4 PDF）", "Print the public notice (A4 PDF)")) }
+            }
+        }
         ul {
             @for cand in candidates["items"].as_array().into_iter().flatten() {
                 li { (views::text(&cand["name"])) "（" (lang.position(cand["position"].as_str().unwrap_or_default())) "）" }
@@ -370,13 +375,32 @@ fn nomination_form(
     voters: &Value,
     search: &str,
     fields: &Fields,
-    problem: Option<&Problem>,
+    outcome: Option<&Result<Value, Problem>>,
 ) -> Markup {
     let lang = s.lang;
     let t = |zh, en| lang.pick(zh, en);
+    let problem = outcome.and_then(|o| o.as_ref().err());
+    let checked = outcome.and_then(|o| o.as_ref().ok());
     let chosen = |name: &str, value: &str| fields.iter().any(|(k, v)| k == name && v == value);
     html! {
         @if let Some(p) = problem { (views::problem(p)) }
+        @if let Some(check) = checked {
+            section.card aria-live="polite" {
+                h2 {
+                    (t("资格检查结果（尚未提交）", "Eligibility (not submitted yet)")) "："
+                    @if check["eligibility"]["eligible"] == true { " ✓ " (t("符合资格条件", "eligible")) }
+                    @else { span.late { " ✗ " (t("不符合资格条件", "not eligible")) } }
+                }
+                ul {
+                    @for c in check["eligibility"]["checks"].as_array().into_iter().flatten() {
+                        @let outcome = c["outcome"].as_str().unwrap_or_default();
+                        li class=(if outcome == "fail" { "late" } else { "" }) {
+                            (match outcome { "pass" => "✓", "relaxed" => "≈", _ => "✗" }) " " (views::text(&c["detail"]))
+                        }
+                    }
+                }
+            }
+        }
         form.card method="get" action={"/console/contests/" (contest) "/nominate"} role="search" {
             label for="q" { (t("在选民名册中查找", "Find in the register")) }
             input #q type="search" name="q" value=(search);
@@ -437,7 +461,10 @@ fn nomination_form(
                 label { input type="checkbox" name="party_member" value="true" checked[chosen("party_member", "true")]; " " (t("中共党员", "party member")) }
                 label { input type="checkbox" name="committee_consent" value="true" checked[chosen("committee_consent", "true")]; " " (t("经居委会同意", "with the committee's consent")) }
             }
-            div { button type="submit" { (t("提交提名", "Submit the nomination")) } }
+            div {
+                button.secondary type="submit" name="action" value="check" { (t("检查资格（不提交）", "Check eligibility (no submission)")) }
+                button type="submit" name="action" value="submit" { (t("提交提名", "Submit the nomination")) }
+            }
         }
     }
 }
@@ -448,7 +475,7 @@ async fn nomination_page(
     contest: &str,
     search: &str,
     fields: &Fields,
-    problem: Option<&Problem>,
+    outcome: Option<&Result<Value, Problem>>,
 ) -> Response {
     let lang = s.lang;
     let c = match get(state, s, &format!("/api/v1/contests/{contest}")).await {
@@ -466,13 +493,13 @@ async fn nomination_page(
     )
     .await
     .unwrap_or(Value::Null);
-    let body = nomination_form(s, contest, &c, &voters, search, fields, problem);
+    let body = nomination_form(s, contest, &c, &voters, search, fields, outcome);
     let title = format!(
         "{} · {}",
         views::text(&c["community"]),
         lang.pick("提名", "Nomination")
     );
-    let status = if problem.is_some() {
+    let status = if outcome.is_some_and(|o| o.is_err()) {
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
     } else {
         axum::http::StatusCode::OK
@@ -526,6 +553,24 @@ pub async fn nominate(
             "disqualifications": [],
         },
     });
+    if field(&fields, "action") == "check" {
+        let checked = state
+            .api
+            .send(
+                &s.token,
+                lang,
+                reqwest::Method::POST,
+                &format!("/api/v1/contests/{contest}/nominations:check"),
+                &body,
+            )
+            .await;
+        if let Err(p) = &checked
+            && p.status == 401
+        {
+            return failure(lang, p);
+        }
+        return nomination_page(&state, &s, contest, "", &fields, Some(&checked)).await;
+    }
     match state
         .api
         .send(
@@ -553,7 +598,7 @@ pub async fn nominate(
             to(&format!("/console/contests/{contest}"), &[("done", done)])
         }
         Err(p) if p.status == 401 => failure(lang, &p),
-        Err(p) => nomination_page(&state, &s, contest, "", &fields, Some(&p)).await,
+        Err(p) => nomination_page(&state, &s, contest, "", &fields, Some(&Err(p))).await,
     }
 }
 
@@ -589,4 +634,65 @@ pub async fn publish_candidates(
             "The list of candidates is published",
         ),
     )
+}
+
+/// A nomination with its eligibility checks and the full history of its review.
+pub async fn nomination(
+    State(state): State<AppState>,
+    s: Session,
+    Path(nomination): Path<String>,
+) -> Response {
+    let lang = s.lang;
+    let t = |zh, en| lang.pick(zh, en);
+    let Some(nomination) = id(&nomination) else {
+        return super::not_found(Ui(lang)).await;
+    };
+    let (n, d) = (
+        format!("/api/v1/nominations/{nomination}"),
+        format!("/api/v1/nominations/{nomination}/decisions"),
+    );
+    let (n, decisions) = tokio::join!(get(&state, &s, &n), get(&state, &s, &d));
+    let n = match n {
+        Ok(n) => n,
+        Err(p) => return failure(lang, &p),
+    };
+    let decisions = decisions.unwrap_or(Value::Null);
+    let body = html! {
+        p {
+            (lang.position(n["position"].as_str().unwrap_or_default())) " · " (views::text(&n["status"]))
+            " · " a href={"/console/contests/" (views::text(&n["contest_id"]))} { (t("返回选举单元", "Back to the contest")) }
+            " · " a href={"/console/audit?object_id=" (nomination)} { (t("审计记录", "Audit trail")) }
+        }
+        p { (views::text(&n["nominee"]["name"])) "　" span.muted { (views::text(&n["nominee"]["id_number_masked"])) } }
+        h2 { (t("资格检查", "Eligibility checks")) }
+        ul {
+            @for check in n["eligibility"]["checks"].as_array().into_iter().flatten() {
+                @let outcome = check["outcome"].as_str().unwrap_or_default();
+                li class=(if outcome == "fail" { "late" } else { "" }) {
+                    (match outcome { "pass" => "✓", "relaxed" => "≈", _ => "✗" }) " " (views::text(&check["detail"]))
+                }
+            }
+        }
+        h2 { (t("审查记录", "Review history")) }
+        table {
+            thead { tr { th { (t("阶段", "Stage")) } th { (t("决定", "Decision")) } th { (t("理由", "Reason")) } th { (t("审查人", "By")) } th { (t("时间", "When")) } } }
+            tbody {
+                @for d in decisions["items"].as_array().into_iter().flatten() {
+                    tr {
+                        td { (super::home::stage_name(lang, d["stage"].as_str().unwrap_or_default())) }
+                        td { @if d["decision"] == "approve" { (t("通过", "approved")) } @else { span.late { (t("不通过", "rejected")) } } }
+                        td { (views::text(&d["reason"])) }
+                        td { (views::text(&d["decided_by"])) " " span.muted { (lang.role(d["role"].as_str().unwrap_or_default())) } }
+                        td { (views::text(&d["decided_at"])) }
+                    }
+                }
+            }
+        }
+    };
+    respond(views::page(
+        lang,
+        t("提名与审查记录", "Nomination and its review"),
+        true,
+        body,
+    ))
 }

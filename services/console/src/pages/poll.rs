@@ -170,7 +170,7 @@ pub async fn poll(
         @if open {
             h2 { (t("选民签到", "Check-in")) }
             form.card method="get" action={"/console/polls/" (poll_id)} role="search" {
-                label for="q" { (t("按姓名查找选民", "Find an elector by name")) }
+                label for="q" { (t("按姓名或身份证号查找选民", "Find an elector by name or identity number")) }
                 input #q type="search" name="q" value=(search) autofocus autocomplete="off";
                 button type="submit" { (t("查找", "Find")) }
             }
@@ -345,6 +345,13 @@ pub async fn paper_form(
     let body = html! {
         @if let Some(p) = &problem { (views::problem(p)) }
         @if !field(&query, "done").is_empty() { (views::done(field(&query, "done"))) }
+        @if id(field(&query, "last")).is_some() {
+            form.inline method="post" action={"/console/polls/" (poll_id) "/paper/undo"} {
+                (views::csrf(&s.csrf))
+                input type="hidden" name="ballot_id" value=(field(&query, "last"));
+                button.secondary type="submit" { (t("撤销刚录入的这张选票", "Take back the ballot just entered")) }
+            }
+        }
         div data-live={"/console/polls/" (poll_id) "/live"} { (figures(lang, &poll)) }
         p.muted { (t("勾选候选人或填写另选他人后按回车提交一张选票；空白选票直接回车。", "Tick candidates or type write-ins, then Enter records one ballot; Enter alone records a blank one.")) }
         form.card method="post" action={"/console/polls/" (poll_id) "/paper"} data-paper-entry {
@@ -420,7 +427,17 @@ pub async fn paper(
         Ok(b) if b["valid"] == false => lang.pick("已录入（无效票）", "Recorded (invalid ballot)"),
         _ => lang.pick("已录入一张选票", "One ballot recorded"),
     };
-    after(lang, &format!("/console/polls/{poll}/paper"), outcome, done)
+    match outcome {
+        // The entry's id comes back so that the teller can take it back before close.
+        Ok(b) => to(
+            &format!("/console/polls/{poll}/paper"),
+            &[
+                ("done", done),
+                ("last", b["id"].as_str().unwrap_or_default()),
+            ],
+        ),
+        other => after(lang, &format!("/console/polls/{poll}/paper"), other, done),
+    }
 }
 
 pub async fn close(
@@ -519,4 +536,39 @@ pub fn file_answer(lang: Lang, file: Result<crate::api::File, crate::api::Proble
         }
         Err(p) => failure(lang, &p),
     }
+}
+
+/// Takes back the paper ballot just entered (before close).
+pub async fn undo_paper(
+    State(state): State<AppState>,
+    s: Session,
+    Path(poll): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let lang = s.lang;
+    if !s.csrf_ok(field(&fields, "_csrf")) {
+        return super::forbidden_form(lang);
+    }
+    let (Some(poll), Some(ballot)) = (id(&poll), id(field(&fields, "ballot_id"))) else {
+        return super::not_found(Ui(lang)).await;
+    };
+    let outcome = state
+        .api
+        .send(
+            &s.token,
+            lang,
+            reqwest::Method::DELETE,
+            &format!("/api/v1/polls/{poll}/paper-ballots/{ballot}"),
+            &json!({}),
+        )
+        .await;
+    after(
+        lang,
+        &format!("/console/polls/{poll}/paper"),
+        outcome,
+        lang.pick(
+            "已撤销刚录入的选票",
+            "The ballot just entered was taken back",
+        ),
+    )
 }

@@ -342,3 +342,26 @@ pub async fn audit(
     };
     respond(views::page(lang, t("审计记录", "Audit trail"), true, body))
 }
+
+/// The public notice of the candidates (张榜), passed through from the API.
+pub async fn notice(
+    State(state): State<AppState>,
+    s: Session,
+    Path(contest): Path<String>,
+) -> Response {
+    let lang = s.lang;
+    let Some(contest) = id(&contest) else {
+        return super::not_found(Ui(lang)).await;
+    };
+    file_answer(
+        lang,
+        state
+            .api
+            .file(
+                &s.token,
+                lang,
+                &format!("/api/v1/contests/{contest}/candidates/notice"),
+            )
+            .await,
+    )
+}

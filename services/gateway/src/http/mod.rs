@@ -238,6 +238,10 @@ pub fn router(state: AppState, ready: Readiness) -> Router {
             post(nominations::submit).get(nominations::list),
         )
         .route(
+            "/api/v1/contests/{id}/nominations:check",
+            post(nominations::check),
+        )
+        .route(
             "/api/v1/nominations/{id}",
             get(nominations::get).post(nominations::action),
         )
@@ -263,6 +267,10 @@ pub fn router(state: AppState, ready: Readiness) -> Router {
             post(polls::cast).get(polls::ballots),
         )
         .route("/api/v1/polls/{id}/paper-ballots", post(polls::paper))
+        .route(
+            "/api/v1/polls/{id}/paper-ballots/{ballot_id}",
+            axum::routing::delete(polls::withdraw_paper),
+        )
         .route("/api/v1/polls/{id}/tally", get(polls::tally))
         .route(
             "/api/v1/contests/{id}/result:announce",
@@ -287,6 +295,10 @@ pub fn router(state: AppState, ready: Readiness) -> Router {
             axum::routing::put(reporting::record_committee),
         )
         .route("/api/v1/exports/results", get(reporting::export))
+        .route(
+            "/api/v1/contests/{id}/candidates/notice",
+            get(reporting::notice),
+        )
         .route("/api/v1/audit", get(audit::list))
         .route("/api/v1/audit:verify", get(audit::verify))
         .route("/api/v1/openapi.json", get(openapi::document))

@@ -198,12 +198,54 @@ pub async fn submit(
         method: body.method,
         nominator_ids: body.nominator_ids,
         nominee: Some(split_nominee(body.nominee)?),
+        dry_run: false,
     };
     let n = client(&state)
         .submit_nomination(authorized(request, &caller.token))
         .await?
         .into_inner();
     Ok((StatusCode::CREATED, Json(n.into())))
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct NominationCheck {
+    /// As a submission would record it: `{"eligible", "checks": [...]}`.
+    #[schema(value_type = Object)]
+    pub eligibility: serde_json::Value,
+    /// The nominee as the register knows them (masked identity number).
+    #[schema(value_type = Object)]
+    pub nominee: serde_json::Value,
+}
+
+/// The same request as a nomination, decided by every rule, nothing stored: 200 with the
+/// nominee's eligibility check by check, or the same refusals a submission would get.
+#[utoipa::path(post, path = "/api/v1/contests/{id}/nominations:check", tag = "nominations", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = SubmitNomination,
+    responses((status = 200, body = NominationCheck),
+        (status = 422, description = "as `POST /contests/{id}/nominations`", body = super::Problem, content_type = "application/problem+json")))]
+pub async fn check(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<SubmitNomination>,
+) -> AppResult<Json<NominationCheck>> {
+    let request = pb::SubmitNominationRequest {
+        contest_id: path_id(&id)?.to_string(),
+        position: body.position,
+        method: body.method,
+        nominator_ids: body.nominator_ids,
+        nominee: Some(split_nominee(body.nominee)?),
+        dry_run: true,
+    };
+    let n: Nomination = client(&state)
+        .submit_nomination(authorized(request, &caller.token))
+        .await?
+        .into_inner()
+        .into();
+    Ok(Json(NominationCheck {
+        eligibility: n.eligibility,
+        nominee: n.nominee,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/contests/{id}/nominations", tag = "nominations", security(("bearer" = [])),

@@ -578,6 +578,26 @@ pub async fn paper(
     ))
 }
 
+#[utoipa::path(delete, path = "/api/v1/polls/{id}/paper-ballots/{ballot_id}", tag = "election-day", security(("bearer" = [])),
+    params(("id" = String, Path), ("ballot_id" = String, Path)),
+    responses((status = 204, description = "the ballot entered by mistake is out of the box (a teller, while the poll is open)"),
+        (status = 404, body = super::Problem, content_type = PROBLEM),
+        (status = 409, description = "`poll.closed`", body = super::Problem, content_type = PROBLEM)))]
+pub async fn withdraw_paper(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Path((id, ballot)): Path<(String, String)>,
+) -> AppResult<StatusCode> {
+    let request = pb::WithdrawPaperBallotRequest {
+        poll_id: path_id(&id)?.to_string(),
+        ballot_id: path_id(&ballot)?.to_string(),
+    };
+    client(&state)
+        .withdraw_paper_ballot(authorized(request, &caller.token))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[utoipa::path(get, path = "/api/v1/polls/{id}/tally", tag = "election-day", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 200, description = "the tally", body = Object), (status = 409, description = "`poll.open`", body = super::Problem, content_type = PROBLEM)))]

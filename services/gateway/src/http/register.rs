@@ -59,7 +59,7 @@ pub struct ImportResult {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct VotersQuery {
-    /// Part of a name, household number or resident group.
+    /// Part of a name, household number or resident group, or a whole identity number.
     pub q: Option<String>,
     pub limit: Option<u32>,
     pub cursor: Option<String>,

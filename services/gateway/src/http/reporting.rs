@@ -538,3 +538,48 @@ pub async fn export(
         next_cursor: nonempty(r.next_cursor),
     }))
 }
+
+#[utoipa::path(get, path = "/api/v1/contests/{id}/candidates/notice", tag = "review", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "the public notice of the official candidates (正式候选人名单公告, 张榜): an A4 PDF", content_type = "application/pdf"),
+        (status = 409, description = "`candidates.not_published`", body = super::Problem, content_type = "application/problem+json")))]
+pub async fn notice(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Path(id): Path<String>,
+) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let request = pb::GetNoticeRequest {
+        contest_id: path_id(&id)?.to_string(),
+    };
+    let r = read_as(
+        &state.reporting,
+        &caller.token,
+        &request,
+        |mut c, r| async move { c.get_notice(r).await },
+    )
+    .await?;
+    let drill = if r.drill { "演练-" } else { "" };
+    let file = format!("{drill}正式候选人名单公告-{}.pdf", r.community);
+    let ascii = if r.drill {
+        "drill-notice.pdf"
+    } else {
+        "notice.pdf"
+    };
+    let mut response = r.body.into_response();
+    for (name, value) in [
+        (
+            axum::http::header::CONTENT_TYPE,
+            "application/pdf".to_owned(),
+        ),
+        (
+            axum::http::header::CONTENT_DISPOSITION,
+            super::content_disposition("inline", ascii, &file),
+        ),
+    ] {
+        if let Ok(value) = value.parse() {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    Ok(response)
+}
