@@ -338,7 +338,7 @@ async fn a_whole_drill_by_election_through_the_console_in_a_real_browser() {
     b.goto(&poll_url).await;
     b.click("form[action$='/close'] button").await;
     let tally = b.wait_for_text("计票结果").await;
-    assert!(tally.contains("过半数"), "{tally}");
+    assert!(tally.contains("当选所需票数"), "{tally}");
     b.screenshot("tally").await;
     b.click("form[action$='/announce'] button").await;
     b.wait_for_text("选举结果已宣布").await;

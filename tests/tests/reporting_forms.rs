@@ -211,6 +211,7 @@ async fn r_structure_statistics_per_election_and_district_with_drills_excluded_a
     let st = &s.stack;
     let admin = &s.a.admin;
     let stats = format!("/api/v1/elections/{}/statistics", s.election);
+    let district_stats = format!("/api/v1/districts/{}/statistics", s.a.district);
 
     let (status, e) = st.get(&stats, Some(admin)).await;
     assert_eq!(status, StatusCode::OK, "{e}");
@@ -310,7 +311,7 @@ async fn r_structure_statistics_per_election_and_district_with_drills_excluded_a
     assert_eq!(e["replaced"]["ethnic_minorities"]["count"], 1);
 
     // The district's figures leave the drill out...
-    let (status, d) = st.get("/api/v1/statistics", Some(admin)).await;
+    let (status, d) = st.get(&district_stats, Some(admin)).await;
     assert_eq!(status, StatusCode::OK, "{d}");
     assert_eq!(
         (
@@ -334,7 +335,7 @@ async fn r_structure_statistics_per_election_and_district_with_drills_excluded_a
     )
     .await
     .expect("seed");
-    let (_, d) = st.get("/api/v1/statistics", Some(admin)).await;
+    let (_, d) = st.get(&district_stats, Some(admin)).await;
     assert_eq!(count(&d, &["elected_total"]), live.elected, "{d}");
     assert_eq!(count(&d, &["contests_counted"]), 6);
     assert_eq!(d["elections"].as_array().map(Vec::len), Some(1));
@@ -345,9 +346,17 @@ async fn r_structure_statistics_per_election_and_district_with_drills_excluded_a
         .map(|b| b["count"].as_u64().unwrap_or(0))
         .sum();
     assert_eq!(bands, live.elected, "every member in one band");
+    // Another district's figures are not there for this one's admin.
+    let (status, _) = st
+        .get(
+            &format!("/api/v1/districts/{}/statistics", Uuid::new_v4()),
+            Some(admin),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     // A community officer has no district figures; a street officer's election figures are
     // its street's only.
-    let (status, _) = st.get("/api/v1/statistics", Some(&s.officer)).await;
+    let (status, _) = st.get(&district_stats, Some(&s.officer)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // Export: a machine client pages through the live results by time of change.

@@ -355,6 +355,17 @@ impl Ballots {
         let mut tx = self.pool.begin().await?;
         lock_poll(&mut tx, poll_id, false).await?;
         require_open(&mut tx, poll_id).await?;
+        // Electronic ballots are cast by electors, never taken back by anyone.
+        if facts.mode != Mode::Paper {
+            return Err(AppError::new(
+                Kind::Conflict,
+                "poll.not_paper",
+                Text::new(
+                    "本轮为电子投票，没有可撤回的纸质选票",
+                    "This poll is electronic: no paper ballot to take back",
+                ),
+            ));
+        }
         sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 9))")
             .bind(poll_id)
             .execute(&mut *tx)

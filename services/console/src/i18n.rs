@@ -65,11 +65,11 @@ impl Lang {
     pub fn late(self, code: &str) -> &'static str {
         match (code, self) {
             ("no_candidates", Self::Zh) => "提名期已过仍无候选人",
-            ("list_not_published", Self::Zh) => "选举日前三日未公布候选人名单",
+            ("list_not_published", Self::Zh) => "未按期公布候选人名单",
             ("poll_not_opened", Self::Zh) => "选举日未开始投票",
             ("result_not_announced", Self::Zh) => "选举结果未宣布",
             ("no_candidates", Self::En) => "no candidates after nominations closed",
-            ("list_not_published", Self::En) => "list not published 3 days before",
+            ("list_not_published", Self::En) => "list not published in time",
             ("poll_not_opened", Self::En) => "no poll on election day",
             ("result_not_announced", Self::En) => "result not announced",
             _ => "—",

@@ -96,12 +96,21 @@ pub fn router(state: AppState) -> Router {
             post(pages::setup::create_contest),
         )
         .route(
+            "/console/elections/{id}/clone",
+            post(pages::setup::clone_election),
+        )
+        .route(
             "/console/elections/{id}/clock",
             post(pages::setup::advance_clock),
         )
         .route(
             "/console/communities/{id}/register",
-            get(pages::register::register).post(pages::register::upload),
+            get(pages::register::register)
+                .post(pages::register::upload)
+                .layer(
+                    // Register files up to the API's 32 MiB; every other form stays small.
+                    axum::extract::DefaultBodyLimit::max(33 * 1024 * 1024),
+                ),
         )
         .route(
             "/console/contests/{id}/electorate",
@@ -145,6 +154,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/console/polls/{id}", get(pages::poll::poll))
         .route("/console/polls/{id}/live", get(pages::poll::live))
+        .route("/console/polls/{id}/search", post(pages::poll::search))
         .route("/console/polls/{id}/checkin", post(pages::poll::check_in))
         .route(
             "/console/polls/{id}/paper",
@@ -161,8 +171,8 @@ pub fn router(state: AppState) -> Router {
             get(|| async { axum::response::Redirect::to("/console/") }),
         )
         .fallback(pages::not_found)
-        // Register files up to the API's 32 MiB, other forms far less.
-        .layer(axum::extract::DefaultBodyLimit::max(33 * 1024 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::from_fn(session::flash))
         .layer(from_fn_with_state(state.clone(), session::renew))
         .layer(axum::middleware::from_fn(pages::security_headers))
         .with_state(state);
@@ -182,6 +192,7 @@ pub struct App {
 
 impl App {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let _ = session::SECURE.set(settings.secure_cookies);
         let listener = TcpListener::bind(settings.addr).await?;
         tracing::info!(http.addr = %listener.local_addr()?, gateway = %settings.gateway_url, "console listening");
         Ok(Self {

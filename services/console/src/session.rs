@@ -18,6 +18,82 @@ const REFRESH: &str = "jx_rt";
 const EXPIRES: &str = "jx_exp";
 const CSRF: &str = "jx_csrf";
 const LANG: &str = "jx_lang";
+const FLASH: &str = "jx_flash";
+
+/// Whether cookies are marked `Secure`: one console per process, set at start.
+pub static SECURE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+fn secure() -> bool {
+    SECURE.get().copied().unwrap_or(true)
+}
+
+/// What a page shows once after a form (`done`, the API's refusal, who was just checked in
+/// and their ballot token, the paper ballot just entered, a search): carried to the next page
+/// in a short-lived cookie, never in the URL — a URL ends up in browser history, access logs
+/// and `Referer`, and a crafted one could make the page say anything.
+pub const FLASH_KEYS: &[&str] = &[
+    "done",
+    "code",
+    "title",
+    "detail",
+    "checked_in",
+    "ballot_token",
+    "last",
+    "search",
+];
+
+/// The cookie carrying a flash to the next page.
+pub fn flash_cookie(pairs: &[(&str, &str)]) -> String {
+    use base64::Engine;
+    let encoded = serde_urlencoded::to_string(pairs).unwrap_or_default();
+    let value = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(encoded);
+    set_cookie(FLASH, &value, 120, secure(), true)
+}
+
+/// Moves a flash from its cookie into the request's query (server side only), after dropping
+/// any of the flash's keys a link may carry; the page that shows it clears the cookie.
+pub async fn flash(mut request: Request, next: Next) -> Response {
+    use base64::Engine;
+    let carried = cookie(request.headers(), FLASH)
+        .and_then(|v| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(v)
+                .ok()
+        })
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    let uri = request.uri().clone();
+    let mut pairs: Vec<(String, String)> = uri
+        .query()
+        .and_then(|q| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default();
+    pairs.retain(|(k, _)| !FLASH_KEYS.contains(&k.as_str()));
+    if let Some(carried) = &carried
+        && let Ok(extra) = serde_urlencoded::from_str::<Vec<(String, String)>>(carried)
+    {
+        pairs.extend(
+            extra
+                .into_iter()
+                .filter(|(k, _)| FLASH_KEYS.contains(&k.as_str())),
+        );
+    }
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    let path = if query.is_empty() {
+        uri.path().to_owned()
+    } else {
+        format!("{}?{query}", uri.path())
+    };
+    if let Ok(rebuilt) = path.parse() {
+        *request.uri_mut() = rebuilt;
+    }
+    let mut response = next.run(request).await;
+    if carried.is_some() && !response.status().is_redirection() {
+        append(
+            &mut response,
+            vec![set_cookie(FLASH, "", 0, secure(), true)],
+        );
+    }
+    response
+}
 
 /// Renew the access token when it has less than this left (seconds).
 const RENEW_BEFORE: i64 = 60;
@@ -127,11 +203,16 @@ impl FromRequestParts<AppState> for Session {
                 lang,
             }),
             _ => {
-                let next = parts
-                    .uri
-                    .path_and_query()
-                    .map(|p| p.as_str())
-                    .unwrap_or("/console/");
+                // After signing in, back to the page asked for (a form's target is not a page).
+                let next = if parts.method == axum::http::Method::GET {
+                    parts
+                        .uri
+                        .path_and_query()
+                        .map(|p| p.as_str())
+                        .unwrap_or("/console/")
+                } else {
+                    "/console/"
+                };
                 let next = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
                 Err(Redirect::to(&format!("/console/login?{next}")).into_response())
             }

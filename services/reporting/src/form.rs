@@ -131,11 +131,18 @@ pub fn title(report: &Value) -> String {
     )
 }
 
-fn csv_cell(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
+/// A CSV cell: quoted when it holds a separator, and never read as a formula by a spreadsheet
+/// (a write-in is whatever an elector wrote: `=HYPERLINK(…)` stays text).
+pub fn csv_cell(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
     } else {
         text.to_owned()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
     }
 }
 

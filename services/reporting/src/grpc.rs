@@ -151,8 +151,12 @@ impl ReportingService for Reporting {
         request: Request<pb::GetStatisticsRequest>,
     ) -> Result<Response<pb::Statistics>, Status> {
         let caller = caller(&request)?;
-        let value = match request.get_ref().election_id.trim() {
-            "" => crate::statistics::for_district(&self.pool, &caller).await?,
+        let r = request.get_ref();
+        let value = match r.election_id.trim() {
+            "" => {
+                let district = Uuid::parse_str(r.district_id.trim()).map_err(|_| invalid("id"))?;
+                crate::statistics::for_district(&self.pool, &caller, district).await?
+            }
             raw => {
                 let election_id = Uuid::parse_str(raw).map_err(|_| invalid("id"))?;
                 crate::statistics::for_election(&self.pool, &caller, election_id).await?

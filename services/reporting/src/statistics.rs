@@ -326,16 +326,19 @@ pub async fn for_election(pool: &PgPool, caller: &Caller, election_id: Uuid) -> 
     Ok(value)
 }
 
-/// `GET /statistics`: the caller's district over its live elections; drills are excluded
-/// and counted apart.
-pub async fn for_district(pool: &PgPool, caller: &Caller) -> AppResult<Value> {
+/// `GET /districts/{id}/statistics`: a district over its live elections (API.md, Drills:
+/// drills are excluded, and counted apart); for district-level callers of that district.
+pub async fn for_district(pool: &PgPool, caller: &Caller, district: Uuid) -> AppResult<Value> {
+    if !scope::in_district(caller, district) {
+        return Err(AppError::not_found("区", "District"));
+    }
     if !may_read_statistics(caller) || caller.area_level != AreaLevel::District {
         return Err(AppError::forbidden());
     }
     let elections: Vec<(Uuid, String, bool)> = sqlx::query_as(
         "SELECT election_id, title, drill FROM reporting.elections WHERE district_id = $1 ORDER BY nomination_opens_on, title",
     )
-    .bind(caller.district_id)
+    .bind(district)
     .fetch_all(pool)
     .await?;
     let live: Vec<Uuid> = elections
@@ -344,7 +347,7 @@ pub async fn for_district(pool: &PgPool, caller: &Caller) -> AppResult<Value> {
         .map(|(id, ..)| *id)
         .collect();
     let mut value = figures_of(pool, caller, &live).await?;
-    value["district_id"] = json!(caller.district_id);
+    value["district_id"] = json!(district);
     value["elections"] = json!(
         elections
             .iter()

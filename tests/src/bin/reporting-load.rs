@@ -125,7 +125,7 @@ async fn main() {
         ),
         (
             "district statistics",
-            "/api/v1/statistics".to_owned(),
+            format!("/api/v1/districts/{district}/statistics"),
             admin.as_str(),
         ),
         (

@@ -14,7 +14,11 @@ use crate::views;
 
 /// Only a path of the console itself may follow sign-in (no open redirect).
 fn next_page(next: &str) -> &str {
-    if next.starts_with("/console/") && !next.starts_with("/console//") && !next.contains('\\') {
+    if next.starts_with("/console/")
+        && !next.starts_with("/console//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+    {
         next
     } else {
         "/console/"
@@ -97,6 +101,9 @@ pub async fn login(
 
 /// Ends the session: the refresh token is revoked at the API, the cookies cleared.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if !same_origin(&headers) {
+        return super::forbidden_form(Lang::from_cookie(session::cookie(&headers, "jx_lang")));
+    }
     if let Some(refresh) = session::cookie(&headers, "jx_rt") {
         let lang = Lang::from_cookie(session::cookie(&headers, "jx_lang"));
         let _ = state.api.token_revoke(lang, refresh).await;
@@ -137,6 +144,7 @@ mod tests {
     fn only_console_pages_follow_sign_in() {
         assert_eq!(next_page("/console/elections"), "/console/elections");
         for bad in [
+            "/console/\n",
             "https://evil.example/",
             "//evil.example",
             "/console//evil",

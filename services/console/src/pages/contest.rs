@@ -74,7 +74,7 @@ pub async fn contest(
     respond(views::page(lang, &title, true, body))
 }
 
-/// A refusal carried back to a page after a form (`?code=&detail=`), shown as the API said it.
+/// A refusal carried back to a page after a form (in its flash), shown as the API said it.
 pub fn query_problem(query: &Fields) -> Option<Problem> {
     let code = field(query, "code");
     (!code.is_empty()).then(|| Problem {
@@ -86,14 +86,14 @@ pub fn query_problem(query: &Fields) -> Option<Problem> {
     })
 }
 
-/// A console path with a query, percent-encoded (a `Location` must be ASCII).
+/// Back to a console page with a flash for it (see [`crate::session::flash`]).
 pub fn to(path: &str, pairs: &[(&str, &str)]) -> Response {
-    let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
-    let sep = if path.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{path}{sep}{query}")).into_response()
+    let mut response = Redirect::to(path).into_response();
+    crate::session::append(&mut response, vec![crate::session::flash_cookie(pairs)]);
+    response
 }
 
-/// Back to a page with the API's refusal in the query.
+/// Back to a page with the API's refusal.
 pub fn back_with(path: &str, p: &Problem) -> Response {
     to(
         path,

@@ -44,6 +44,45 @@ pub async fn home(State(state): State<AppState>, s: Session) -> Response {
         .into_iter()
         .flatten()
         .collect();
+    // Per election (the first few): polls open now, and results announced but not yet filed
+    // with the district, inside this officer's area.
+    let mut today = Vec::new();
+    for e in elections["items"].as_array().into_iter().flatten().take(5) {
+        let id = views::text(&e["id"]);
+        let (progress_path, filings_path) = (
+            format!("/api/v1/elections/{id}/progress"),
+            format!("/api/v1/elections/{id}/filings"),
+        );
+        let (progress, filings) = tokio::join!(
+            state.api.get(&s.token, lang, &progress_path),
+            state.api.get(&s.token, lang, &filings_path),
+        );
+        let Ok(progress) = progress else { continue };
+        let filed: Vec<String> = filings
+            .ok()
+            .and_then(|f| f["items"].as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter(|f| f["to"] == "district")
+            .map(|f| views::text(&f["contest_id"]))
+            .collect();
+        let contests: Vec<&Value> = progress["streets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|s| s["contests"].as_array().into_iter().flatten())
+            .collect();
+        let polling = contests.iter().filter(|c| c["status"] == "polling").count();
+        let to_file = contests
+            .iter()
+            .filter(|c| {
+                c["status"] == "announced" && !filed.contains(&views::text(&c["contest_id"]))
+            })
+            .count();
+        if polling + to_file > 0 {
+            today.push((id, views::text(&e["title"]), polling, to_file));
+        }
+    }
     let body = html! {
         p {
             (views::text(&me["display_name"])) "（" (lang.role(me["role"].as_str().unwrap_or_default())) "）"
@@ -55,6 +94,19 @@ pub async fn home(State(state): State<AppState>, s: Session) -> Response {
                 ul {
                     @for (stage, n) in &queue {
                         li { a href={"/console/review?stage=" (stage)} { (stage_name(lang, stage)) } "：" strong { (n) } }
+                    }
+                }
+            }
+            section.card {
+                h2 { (t("今日事项", "Today")) }
+                @if today.is_empty() { p.muted { (t("没有正在进行的投票或待报送的报告单", "No poll open and no report form to file")) } }
+                ul {
+                    @for (id, title, polling, to_file) in &today {
+                        li {
+                            a href={"/console/elections/" (id)} { (title) } "："
+                            (t("投票中 ", "polling ")) strong { (polling) }
+                            "，" (t("待报送区民政局的报告单 ", "report forms to file ")) strong { (to_file) }
+                        }
                     }
                 }
             }

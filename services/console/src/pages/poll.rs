@@ -117,7 +117,8 @@ pub async fn poll(
         .await
         .unwrap_or(Value::Null);
     let open = poll["status"] == "open";
-    let search = field(&query, "q").trim().to_owned();
+    // A search comes by POST and its flash: an identity number never sits in a URL.
+    let search = field(&query, "search").trim().to_owned();
     let voters = if open && !search.is_empty() {
         let q = serde_urlencoded::to_string([("q", search.as_str()), ("limit", "20")])
             .unwrap_or_default();
@@ -169,7 +170,8 @@ pub async fn poll(
         p { a href={"/console/contests/" (contest_id)} { (t("返回选举单元", "Back to the contest")) } }
         @if open {
             h2 { (t("选民签到", "Check-in")) }
-            form.card method="get" action={"/console/polls/" (poll_id)} role="search" {
+            form.card method="post" action={"/console/polls/" (poll_id) "/search"} role="search" {
+                (views::csrf(&s.csrf))
                 label for="q" { (t("按姓名或身份证号查找选民", "Find an elector by name or identity number")) }
                 input #q type="search" name="q" value=(search) autofocus autocomplete="off";
                 button type="submit" { (t("查找", "Find")) }
@@ -238,7 +240,7 @@ fn tally_view(lang: Lang, tally: &Value) -> Markup {
             div.problem {
                 (t("本轮投票无效：", "This round is void: "))
                 (match tally["failure"].as_str() {
-                    Some("quorum_not_met") => t("参加投票的选民未超过选民总数的一半", "fewer than half the electors voted"),
+                    Some("quorum_not_met") => t("参加投票的人数未达到规定", "too few electors voted for the round to count"),
                     Some("more_ballots_than_issued") => t("收回的选票多于发出的选票", "more ballots returned than issued"),
                     _ => t("见计票记录", "see the tally"),
                 })
@@ -254,7 +256,7 @@ fn tally_view(lang: Lang, tally: &Value) -> Markup {
         @for p in tally["positions"].as_array().into_iter().flatten() {
             h3 { (lang.position(p["position"].as_str().unwrap_or_default())) "（" (views::text(&p["seats"])) (t(" 名）", " seat(s))")) }
             p.muted {
-                (t("当选须得票不少于 ", "Elected with at least ")) (views::text(&p["threshold_votes"])) (t(" 票（过半数规则）", " votes (majority rule)"))
+                (t("当选所需票数：", "Votes needed to be elected: ")) (views::text(&p["threshold_votes"]))
                 @if let Some(next) = p["next_round"].as_str() {
                     " · " span.late { (match next {
                         "tie_break" => t("票数相等，须再次投票", "a tie: vote again between them"),
@@ -402,6 +404,7 @@ pub async fn paper(
         .filter_map(|(k, _)| k.strip_prefix("c:").or_else(|| k.strip_prefix("w:")))
         .map(str::to_owned)
         .collect();
+    positions.sort();
     positions.dedup();
     let choices: Vec<Value> = positions
         .iter()
@@ -570,5 +573,19 @@ pub async fn undo_paper(
             "已撤销刚录入的选票",
             "The ballot just entered was taken back",
         ),
+    )
+}
+
+/// A check-in search, by POST so that an identity number stays out of URLs and logs.
+pub async fn search(Path(poll): Path<String>, s: Session, Form(fields): Form<Fields>) -> Response {
+    if !s.csrf_ok(field(&fields, "_csrf")) {
+        return super::forbidden_form(s.lang);
+    }
+    let Some(poll) = id(&poll) else {
+        return super::not_found(Ui(s.lang)).await;
+    };
+    to(
+        &format!("/console/polls/{poll}"),
+        &[("search", field(&fields, "q").trim())],
     )
 }

@@ -34,7 +34,9 @@ fn page(
             @if !rejected.is_empty() {
                 h2 { (t("未导入的行", "Rejected lines")) " (" (rejected.len()) ")" }
                 @let csv = rejected.iter().fold(String::from("\u{feff}line,code,reason\n"), |mut out, l| {
-                    out.push_str(&format!("{},{},\"{}\"\n", views::text(&l["line"]), views::text(&l["code"]), views::text(&l["reason"]).replace('"', "\"\"")));
+                    let cells = [views::text(&l["line"]), views::text(&l["code"]), views::text(&l["reason"])];
+                    out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
+                    out.push('\n');
                     out
                 });
                 p { a download="rejected-lines.csv" href={"data:text/csv;charset=utf-8," (percent(&csv))} { (t("下载未导入的行（CSV）", "Download the rejected lines (CSV)")) } }
@@ -69,6 +71,16 @@ fn page(
             }
         }
     }
+}
+
+/// A CSV cell, quoted, and never read as a formula by a spreadsheet.
+fn csv_cell(text: &str) -> String {
+    let guarded = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    format!("\"{}\"", guarded.replace('"', "\"\""))
 }
 
 /// Percent-encodes text for a `data:` link.

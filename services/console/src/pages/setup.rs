@@ -172,13 +172,38 @@ pub fn admin_forms(
                     label for="day" { (t("选举日", "Election day")) }
                     input #day type="date" name="election_day" required;
                     label for="seats-director" { (t("主任职数", "Directors")) }
-                    input #seats-director type="number" name="director" min="0" max="1" value="1";
+                    input #seats-director type="number" name="director" min="0" value="1";
                     label for="seats-deputy" { (t("副主任职数", "Deputy directors")) }
-                    input #seats-deputy type="number" name="deputy_director" min="0" max="2" value="0";
+                    input #seats-deputy type="number" name="deputy_director" min="0" value="0";
                     label for="seats-member" { (t("委员职数", "Members")) }
-                    input #seats-member type="number" name="member" min="0" max="7" value="2";
+                    input #seats-member type="number" name="member" min="0" value="2";
                     div { button type="submit" { (t("增加", "Add")) } }
                 }
+            }
+        }
+        details.card {
+            summary { (t("复制为新选举（相同的选举单元和职数）", "Clone into a new election (same contests and seats)")) }
+            form method="post" action={"/console/elections/" (election) "/clone"} {
+                (views::csrf(&s.csrf))
+                label for="clone-title" { (t("选举名称", "Title")) }
+                input #clone-title type="text" name="title" required;
+                label for="clone-kind" { (t("类型", "Kind")) }
+                select #clone-kind name="kind" {
+                    option value="general" { (t("换届选举", "general election")) }
+                    option value="by_election" { (t("补选", "by-election")) }
+                }
+                label for="clone-mode" { (t("模式", "Mode")) }
+                select #clone-mode name="mode" {
+                    option value="live" { (t("正式", "live")) }
+                    option value="drill" { (t("演练", "drill")) }
+                }
+                label for="clone-opens" { (t("提名开始日期", "Nominations open on")) }
+                input #clone-opens type="date" name="nomination_opens_on" required;
+                label for="clone-closes" { (t("提名截止日期", "Nominations close on")) }
+                input #clone-closes type="date" name="nomination_closes_on" required;
+                label for="clone-day" { (t("选举日", "Election day")) }
+                input #clone-day type="date" name="election_day" required;
+                div { button type="submit" { (t("复制", "Clone")) } }
             }
         }
         @if drill {
@@ -263,4 +288,46 @@ pub async fn advance_clock(
         outcome,
         lang.pick("演练时钟已前进", "The drill's clock moved forward"),
     )
+}
+
+pub async fn clone_election(
+    State(state): State<AppState>,
+    s: Session,
+    Path(election): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let lang = s.lang;
+    if !s.csrf_ok(field(&fields, "_csrf")) {
+        return super::forbidden_form(lang);
+    }
+    let Some(election) = id(&election) else {
+        return super::not_found(Ui(lang)).await;
+    };
+    let body = json!({
+        "title": field(&fields, "title").trim(), "kind": field(&fields, "kind"), "mode": field(&fields, "mode"),
+        "nomination_opens_on": field(&fields, "nomination_opens_on"),
+        "nomination_closes_on": field(&fields, "nomination_closes_on"),
+        "election_day": field(&fields, "election_day"),
+    });
+    match state
+        .api
+        .send(
+            &s.token,
+            lang,
+            reqwest::Method::POST,
+            &format!("/api/v1/elections/{election}:clone"),
+            &body,
+        )
+        .await
+    {
+        Ok(e) => to(
+            &format!("/console/elections/{}", views::text(&e["id"])),
+            &[(
+                "done",
+                lang.pick("已复制为新选举", "Cloned into a new election"),
+            )],
+        ),
+        Err(p) if p.status == 401 => failure(lang, &p),
+        Err(p) => back_with(&format!("/console/elections/{election}"), &p),
+    }
 }

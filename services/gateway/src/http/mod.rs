@@ -289,7 +289,10 @@ pub fn router(state: AppState, ready: Readiness) -> Router {
             "/api/v1/elections/{id}/statistics",
             get(reporting::statistics),
         )
-        .route("/api/v1/statistics", get(reporting::district_statistics))
+        .route(
+            "/api/v1/districts/{id}/statistics",
+            get(reporting::district_statistics),
+        )
         .route(
             "/api/v1/contests/{id}/committee",
             axum::routing::put(reporting::record_committee),

@@ -347,6 +347,22 @@ fn json_body(raw: &str) -> AppResult<Json<serde_json::Value>> {
         .map_err(AppError::internal)
 }
 
+/// The figures as the reporting service computed them.
+async fn statistics_of(
+    state: &AppState,
+    caller: &juxuan_platform::auth::Caller,
+    request: pb::GetStatisticsRequest,
+) -> AppResult<Json<serde_json::Value>> {
+    let r = read_as(
+        &state.reporting,
+        &caller.token,
+        &request,
+        |mut c, r| async move { c.get_statistics(r).await },
+    )
+    .await?;
+    json_body(&r.json)
+}
+
 #[utoipa::path(get, path = "/api/v1/elections/{id}/statistics", tag = "reporting", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 200, description = "The structure of the committees elected (R-STRUCTURE) inside the caller's area: `elected_total`, `contests_counted`, `elected` and `replaced` (each `total`, `members` with known particulars, `by_position`, `average_age`, `age_bands`, `women`, `men`, `bachelor_or_above`, `party_members`, `education`, each `{count, share}` with shares in per cent; `ethnic_minorities` and `directors.party_secretaries` `{count, recorded, share}` of those recorded), `change` (elected minus replaced)", body = Object),
@@ -359,35 +375,26 @@ pub async fn statistics(
 ) -> AppResult<Json<serde_json::Value>> {
     let request = pb::GetStatisticsRequest {
         election_id: path_id(&id)?.to_string(),
+        district_id: String::new(),
     };
-    let r = read_as(
-        &state.reporting,
-        &caller.token,
-        &request,
-        |mut c, r| async move { c.get_statistics(r).await },
-    )
-    .await?;
-    json_body(&r.json)
+    statistics_of(&state, &caller, request).await
 }
 
-#[utoipa::path(get, path = "/api/v1/statistics", tag = "reporting", security(("bearer" = [])),
-    responses((status = 200, description = "The district's figures over its live elections (drills excluded and counted in `drills_excluded`), in the shape of an election's statistics, with `elections`", body = Object),
-        (status = 403, description = "district-level callers and clients with `reporting:read` only", body = super::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/districts/{id}/statistics", tag = "reporting", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The district's figures over its live elections (API.md, Drills: drills excluded, counted in `drills_excluded`), in the shape of an election's statistics, with `elections`", body = Object),
+        (status = 403, description = "district-level callers and clients with `reporting:read` only", body = super::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "another district", body = super::Problem, content_type = "application/problem+json")))]
 pub async fn district_statistics(
     State(state): State<AppState>,
     Auth(caller): Auth,
+    Path(id): Path<String>,
 ) -> AppResult<Json<serde_json::Value>> {
     let request = pb::GetStatisticsRequest {
         election_id: String::new(),
+        district_id: path_id(&id)?.to_string(),
     };
-    let r = read_as(
-        &state.reporting,
-        &caller.token,
-        &request,
-        |mut c, r| async move { c.get_statistics(r).await },
-    )
-    .await?;
-    json_body(&r.json)
+    statistics_of(&state, &caller, request).await
 }
 
 #[derive(Debug, serde::Deserialize, ToSchema)]
