@@ -25,12 +25,16 @@ pub struct MemberFacts {
 #[serde(rename_all = "snake_case")]
 pub enum AgeBand {
     /// ≤ 35.
+    #[serde(rename = "up_to_35")]
     UpTo35,
     /// 36–45.
+    #[serde(rename = "from_36_to_45")]
     From36To45,
     /// 46–55.
+    #[serde(rename = "from_46_to_55")]
     From46To55,
     /// > 55.
+    #[serde(rename = "over_55")]
     Over55,
 }
 

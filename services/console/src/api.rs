@@ -62,6 +62,36 @@ impl Problem {
                 fields,
             };
         }
+        if body.get("code").is_none() {
+            // Not a problem document (a proxy's own answer): say what the status means.
+            let (title, detail) = match status {
+                413 => (
+                    lang.pick("文件过大", "Too large"),
+                    lang.pick(
+                        "请求或文件超过了允许的大小。",
+                        "The request or file is larger than allowed.",
+                    ),
+                ),
+                429 => (
+                    lang.pick("请求过于频繁", "Too many requests"),
+                    lang.pick("请稍后再试。", "Try again shortly."),
+                ),
+                _ => (
+                    lang.pick("服务暂时不可用", "Service unavailable"),
+                    lang.pick(
+                        "选举系统没有给出有效的答复，请稍后重试。",
+                        "The election system gave no usable answer; try again shortly.",
+                    ),
+                ),
+            };
+            return Self {
+                status,
+                code: format!("console.http_{status}"),
+                title: title.into(),
+                detail: detail.into(),
+                fields,
+            };
+        }
         Self {
             status,
             code: text(&body["code"]),
@@ -105,9 +135,13 @@ impl Api {
         token: Option<&str>,
         lang: Lang,
     ) -> reqwest::RequestBuilder {
+        // The page's trace goes on to the gateway (W3C trace context).
+        let mut trace = http::HeaderMap::new();
+        juxuan_platform::telemetry::inject_current(&mut trace);
         let mut r = self
             .http
             .request(method, format!("{}{path}", self.base))
+            .headers(trace)
             .header("accept-language", lang.tag());
         if let Some(token) = token {
             r = r.bearer_auth(token);

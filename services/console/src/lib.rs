@@ -175,6 +175,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(session::flash))
         .layer(from_fn_with_state(state.clone(), session::renew))
         .layer(axum::middleware::from_fn(pages::security_headers))
+        // A span per page joined to the browser's trace, carried on to the gateway; request
+        // metrics per route on /metrics.
+        .layer(from_fn_with_state(SERVICE, juxuan_platform::http::observe))
         .with_state(state);
     console
         .route(

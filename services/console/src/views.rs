@@ -2,7 +2,7 @@
 //! status badges, forms with the CSRF token. Plain HTML that works without JavaScript; the
 //! little script there is (live turnout, fast paper entry) is served by the console itself.
 
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{DOCTYPE, Markup, html};
 
 use crate::api::Problem;
 use crate::i18n::Lang;
@@ -129,10 +129,4 @@ pub fn text(v: &serde_json::Value) -> String {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     }
-}
-
-/// Embeds JSON for a script, safely.
-pub fn json_script(id: &str, value: &serde_json::Value) -> Markup {
-    let text = value.to_string().replace('<', "\\u003c");
-    html! { script type="application/json" id=(id) { (PreEscaped(text)) } }
 }

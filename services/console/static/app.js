@@ -7,7 +7,8 @@
     const refresh = async () => {
       try {
         const r = await fetch(el.dataset.live, { credentials: "same-origin" });
-        if (r.ok) el.innerHTML = await r.text();
+        // A session that ended answers with the sign-in page: leave the figures alone.
+        if (r.ok && !r.redirected) el.innerHTML = await r.text();
       } catch (_) { /* offline for a moment: keep the last figures */ }
     };
     setInterval(refresh, 5000);

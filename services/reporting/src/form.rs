@@ -230,6 +230,8 @@ const ROW: f32 = 20.0;
 const SMALL: f32 = 10.0;
 const BODY: f32 = 11.0;
 const BOTTOM: f32 = PAGE_H - 60.0;
+/// The line height inside a wrapped table cell.
+const CELL_LINE: f32 = 13.0;
 
 /// Lays the form out on as many A4 pages as it needs.
 struct Layout<'a> {
@@ -323,12 +325,27 @@ impl Layout<'_> {
         self.y += 6.0;
         self.rule((MARGIN, self.y), (RIGHT, self.y), 0.5);
         self.y += ROW - 6.0;
+        // A cell wider than its column wraps onto more lines (a write-in may be 50 characters).
+        let widths: Vec<f32> = (0..N)
+            .map(|i| xs.get(i + 1).copied().unwrap_or(RIGHT) - xs[i] - 4.0)
+            .collect();
         for cells in rows {
-            self.need(ROW);
-            for (x, cell) in xs.iter().zip(cells.iter()) {
-                self.text(SMALL, *x, cell.clone());
+            let wrapped: Vec<Vec<String>> = cells
+                .iter()
+                .zip(&widths)
+                .map(|(cell, width)| juxuan_print::wrap(cell, SMALL, *width, *width))
+                .collect();
+            let lines = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
+            let extra = (lines - 1) as f32 * CELL_LINE;
+            self.need(ROW + extra);
+            let top = self.y;
+            for (x, cell_lines) in xs.iter().zip(&wrapped) {
+                for (k, line) in cell_lines.iter().enumerate() {
+                    self.y = top + k as f32 * CELL_LINE;
+                    self.text(SMALL, *x, line.clone());
+                }
             }
-            self.y += 6.0;
+            self.y = top + extra + 6.0;
             self.rule((MARGIN, self.y), (RIGHT, self.y), 0.2);
             self.y += ROW - 6.0;
         }
@@ -572,6 +589,32 @@ mod tests {
             std::fs::write(out, &pdf)?;
         }
         assert!(pdf.starts_with(b"%PDF"));
+        Ok(())
+    }
+
+    #[test]
+    fn r_report_a_long_write_in_wraps_inside_its_cell() -> anyhow::Result<()> {
+        let mut long = report();
+        let name = "王".repeat(40);
+        long["rounds"][0]["positions"][0]["write_ins"][0]["name"] = json!(name);
+        let font = juxuan_print::test_font()?;
+        let pdf = to_pdf(&font, &long)?;
+        let path = std::env::temp_dir().join(format!("juxuan-wrap-{}.pdf", uuid::Uuid::new_v4()));
+        std::fs::write(&path, &pdf)?;
+        let out = std::process::Command::new("pdftotext")
+            .arg(&path)
+            .arg("-")
+            .output()?;
+        std::fs::remove_file(&path)?;
+        let text: String = String::from_utf8_lossy(&out.stdout)
+            .chars()
+            .filter(|c| *c == '王')
+            .collect();
+        assert_eq!(
+            text.chars().count(),
+            40,
+            "every character of the write-in is printed"
+        );
         Ok(())
     }
 

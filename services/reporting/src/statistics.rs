@@ -412,12 +412,14 @@ pub async fn record(
             ),
         ));
     }
-    if r.elected.len() > 50 || r.outgoing.len() > 50 {
-        return Err(AppError::invalid_field(
-            "outgoing",
-            "request.too_many",
-            Text::new("每项至多 50 人", "At most 50 people each"),
-        ));
+    for (field, count) in [("elected", r.elected.len()), ("outgoing", r.outgoing.len())] {
+        if count > 50 {
+            return Err(AppError::invalid_field(
+                field,
+                "request.too_many",
+                Text::new("每项至多 50 人", "At most 50 people each"),
+            ));
+        }
     }
     let certificates: Vec<String> = elected
         .as_ref()

@@ -229,9 +229,9 @@ pub async fn statistics(
     };
     let e = &st["elected"];
     let band = |b: &str| match b {
-        "up_to35" | "up_to_35" => t("35岁及以下", "35 and under").to_owned(),
-        "from36_to45" | "from_36_to45" | "from_36_to_45" => "36–45".to_owned(),
-        "from46_to55" | "from_46_to55" | "from_46_to_55" => "46–55".to_owned(),
+        "up_to_35" => t("35岁及以下", "35 and under").to_owned(),
+        "from_36_to_45" => "36–45".to_owned(),
+        "from_46_to_55" => "46–55".to_owned(),
         _ => t("56岁及以上", "56 and over").to_owned(),
     };
     let ages = share_rows(&e["age_bands"], "band", band);
