@@ -241,15 +241,8 @@ pub async fn renew(State(state): State<AppState>, mut request: Request, next: Ne
         return next.run(request).await;
     };
     let secure = state.settings.secure_cookies;
-    match state
-        .api
-        .token(
-            lang,
-            &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
-        )
-        .await
-    {
-        Ok(tokens) => {
+    match renewed(&state, lang, &refresh).await {
+        Some(tokens) => {
             let access = tokens["access_token"].as_str().unwrap_or_default();
             // The rest of this request sees the new token.
             let rest: Vec<String> = request
@@ -270,13 +263,50 @@ pub async fn renew(State(state): State<AppState>, mut request: Request, next: Ne
             append(&mut response, token_cookies(&tokens, secure));
             response
         }
-        Err(_) => {
+        None => {
             request.headers_mut().remove(header::COOKIE);
             let mut response = next.run(request).await;
             append(&mut response, cleared_cookies(secure));
             response
         }
     }
+}
+
+type Renewal = std::sync::Arc<tokio::sync::OnceCell<Option<serde_json::Value>>>;
+
+/// Renewals under way or just done, by the refresh token's hash: the gateway rotates a
+/// refresh token on use and treats a second use as theft (the whole family is revoked), so
+/// requests of one session that find the token about to expire at the same moment (two tabs,
+/// the live turnout and a form) share one renewal instead of each presenting the old token.
+static RENEWALS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Renewal)>>,
+> = std::sync::LazyLock::new(Default::default);
+
+async fn renewed(state: &AppState, lang: Lang, refresh: &str) -> Option<serde_json::Value> {
+    let key = hex::encode(Sha256::digest(refresh.as_bytes()));
+    let cell = {
+        let Ok(mut renewals) = RENEWALS.lock() else {
+            return None;
+        };
+        renewals.retain(|_, (at, _)| at.elapsed() < std::time::Duration::from_secs(120));
+        renewals
+            .entry(key)
+            .or_insert_with(|| (std::time::Instant::now(), Renewal::default()))
+            .1
+            .clone()
+    };
+    cell.get_or_init(|| async {
+        state
+            .api
+            .token(
+                lang,
+                &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+            )
+            .await
+            .ok()
+    })
+    .await
+    .clone()
 }
 
 /// Adds `Set-Cookie` headers to an answer.
