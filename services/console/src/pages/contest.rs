@@ -3,12 +3,12 @@
 //! its decisions.
 
 use axum::extract::{Form, Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde_json::{Value, json};
 
 use super::home::stage_name;
-use super::{Fields, failure, field, id, respond};
+use super::{Fields, act, failure, field, id, query_problem, respond, to};
 use crate::AppState;
 use crate::api::Problem;
 use crate::i18n::Lang;
@@ -72,46 +72,6 @@ pub async fn contest(
         field(&query, "done"),
     );
     respond(views::page(lang, &title, true, body))
-}
-
-/// A refusal carried back to a page after a form (in its flash), shown as the API said it.
-pub fn query_problem(query: &Fields) -> Option<Problem> {
-    let code = field(query, "code");
-    (!code.is_empty()).then(|| Problem {
-        status: 0,
-        code: code.to_owned(),
-        title: field(query, "title").to_owned(),
-        detail: field(query, "detail").to_owned(),
-        fields: Vec::new(),
-    })
-}
-
-/// Back to a console page with a flash for it (see [`crate::session::flash`]).
-pub fn to(path: &str, pairs: &[(&str, &str)]) -> Response {
-    let mut response = Redirect::to(path).into_response();
-    crate::session::append(&mut response, vec![crate::session::flash_cookie(pairs)]);
-    response
-}
-
-/// Back to a page with the API's refusal.
-pub fn back_with(path: &str, p: &Problem) -> Response {
-    to(
-        path,
-        &[
-            ("code", p.code.as_str()),
-            ("title", p.title.as_str()),
-            ("detail", p.detail.as_str()),
-        ],
-    )
-}
-
-/// Back to a page after a form: done, or the API's refusal; a lost session signs in again.
-pub fn after(lang: Lang, path: &str, outcome: Result<Value, Problem>, done: &str) -> Response {
-    match outcome {
-        Ok(_) => to(path, &[("done", done)]),
-        Err(p) if p.status == 401 => failure(lang, &p),
-        Err(p) => back_with(path, &p),
-    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -326,43 +286,31 @@ pub async fn decide(
     Path(nomination): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let lang = s.lang;
-    if !s.csrf_ok(field(&fields, "_csrf")) {
-        return super::forbidden_form(lang);
-    }
-    let Some(nomination) = id(&nomination) else {
-        return super::not_found(Ui(lang)).await;
+    let stage = match field(&fields, "stage") {
+        stage @ ("street" | "district") => stage,
+        _ => "community",
     };
-    let stage = field(&fields, "stage");
-    let back = format!(
-        "/console/review?stage={}",
-        if matches!(stage, "street" | "district") {
-            stage
-        } else {
-            "community"
-        }
-    );
     let mut body = json!({"stage": stage, "decision": field(&fields, "decision")});
     let reason = field(&fields, "reason").trim();
     if !reason.is_empty() {
         body["reason"] = json!(reason);
     }
-    let outcome = state
-        .api
-        .send(
-            &s.token,
-            lang,
-            reqwest::Method::POST,
-            &format!("/api/v1/nominations/{nomination}/decisions"),
-            &body,
-        )
-        .await;
-    after(
-        lang,
-        &back,
-        outcome,
-        lang.pick("已记录审查决定", "Decision recorded"),
+    act(
+        &state,
+        &s,
+        &fields,
+        &nomination,
+        |nomination| {
+            (
+                reqwest::Method::POST,
+                format!("/api/v1/nominations/{nomination}/decisions"),
+                body,
+            )
+        },
+        |_| format!("/console/review?stage={stage}"),
+        ("已记录审查决定", "Decision recorded"),
     )
+    .await
 }
 
 /// The nomination form: nominators and the nominee chosen from the community's register,
@@ -608,32 +556,25 @@ pub async fn publish_candidates(
     Path(contest): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let lang = s.lang;
-    if !s.csrf_ok(field(&fields, "_csrf")) {
-        return super::forbidden_form(lang);
-    }
-    let Some(contest) = id(&contest) else {
-        return super::not_found(Ui(lang)).await;
-    };
-    let outcome = state
-        .api
-        .send(
-            &s.token,
-            lang,
-            reqwest::Method::POST,
-            &format!("/api/v1/contests/{contest}/candidates:publish"),
-            &json!({}),
-        )
-        .await;
-    after(
-        lang,
-        &format!("/console/contests/{contest}"),
-        outcome,
-        lang.pick(
+    act(
+        &state,
+        &s,
+        &fields,
+        &contest,
+        |contest| {
+            (
+                reqwest::Method::POST,
+                format!("/api/v1/contests/{contest}/candidates:publish"),
+                json!({}),
+            )
+        },
+        |contest| format!("/console/contests/{contest}"),
+        (
             "正式候选人名单已公布",
             "The list of candidates is published",
         ),
     )
+    .await
 }
 
 /// A nomination with its eligibility checks and the full history of its review.

@@ -210,7 +210,7 @@ pub async fn dashboard(
     // A district admin sets the election up from here.
     let communities = super::setup::communities(&state, &s).await;
     let admin = super::setup::admin_forms(lang, &s, election, p["drill"] == true, &communities);
-    let problem = super::contest::query_problem(&query);
+    let problem = super::query_problem(&query);
     let done = super::field(&query, "done");
     let body = html! {
         @if let Some(p) = &problem { (views::problem(p)) }

@@ -14,6 +14,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{Markup, html};
+use serde_json::Value;
 
 use crate::api::Problem;
 use crate::i18n::Lang;
@@ -89,6 +90,70 @@ pub fn all<'a>(fields: &'a Fields, name: &str) -> Vec<&'a str> {
         .map(|(_, v)| v.as_str())
         .filter(|v| !v.is_empty())
         .collect()
+}
+
+/// A refusal carried back to a page after a form (in its flash), shown as the API said it.
+pub fn query_problem(query: &Fields) -> Option<Problem> {
+    let code = field(query, "code");
+    (!code.is_empty()).then(|| Problem {
+        status: 0,
+        code: code.to_owned(),
+        title: field(query, "title").to_owned(),
+        detail: field(query, "detail").to_owned(),
+        fields: Vec::new(),
+    })
+}
+
+/// Back to a console page with a flash for it (see [`crate::session::flash`]).
+pub fn to(path: &str, pairs: &[(&str, &str)]) -> Response {
+    let mut response = Redirect::to(path).into_response();
+    crate::session::append(&mut response, vec![crate::session::flash_cookie(pairs)]);
+    response
+}
+
+/// Back to a page with the API's refusal.
+pub fn back_with(path: &str, p: &Problem) -> Response {
+    to(
+        path,
+        &[
+            ("code", p.code.as_str()),
+            ("title", p.title.as_str()),
+            ("detail", p.detail.as_str()),
+        ],
+    )
+}
+
+/// Back to a page after a form: done, or the API's refusal; a lost session signs in again.
+pub fn after(lang: Lang, path: &str, outcome: Result<Value, Problem>, done: &str) -> Response {
+    match outcome {
+        Ok(_) => to(path, &[("done", done)]),
+        Err(p) if p.status == 401 => failure(lang, &p),
+        Err(p) => back_with(path, &p),
+    }
+}
+
+/// A form asking the API for one change of the object `raw_id` names: the session's CSRF
+/// token checked, the id checked, the call made, then back to the page `back` names with
+/// `done` (Chinese, English) or the API's refusal.
+pub async fn act(
+    state: &crate::AppState,
+    s: &crate::session::Session,
+    fields: &Fields,
+    raw_id: &str,
+    request: impl FnOnce(&str) -> (reqwest::Method, String, serde_json::Value),
+    back: impl FnOnce(&str) -> String,
+    done: (&str, &str),
+) -> Response {
+    let lang = s.lang;
+    if !s.csrf_ok(field(fields, "_csrf")) {
+        return forbidden_form(lang);
+    }
+    let Some(id) = id(raw_id) else {
+        return not_found(Ui(lang)).await;
+    };
+    let (method, path, body) = request(id);
+    let outcome = state.api.send(&s.token, lang, method, &path, &body).await;
+    after(lang, &back(id), outcome, lang.pick(done.0, done.1))
 }
 
 /// An unknown page.

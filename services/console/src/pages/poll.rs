@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde_json::{Value, json};
 
-use super::contest::{after, back_with, query_problem, to};
 use super::{Fields, all, failure, field, id, respond};
+use super::{act, after, back_with, query_problem, to};
 use crate::AppState;
 use crate::i18n::Lang;
 use crate::session::{Session, Ui};
@@ -449,20 +449,22 @@ pub async fn close(
     Path(poll): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let lang = s.lang;
-    if !s.csrf_ok(field(&fields, "_csrf")) {
-        return super::forbidden_form(lang);
-    }
-    let Some(poll) = id(&poll) else {
-        return super::not_found(Ui(lang)).await;
-    };
-    let outcome = post(&state, &s, format!("/api/v1/polls/{poll}:close"), json!({})).await;
-    after(
-        lang,
-        &format!("/console/polls/{poll}"),
-        outcome,
-        lang.pick("投票已结束，计票完成", "Closed and counted"),
+    act(
+        &state,
+        &s,
+        &fields,
+        &poll,
+        |poll| {
+            (
+                reqwest::Method::POST,
+                format!("/api/v1/polls/{poll}:close"),
+                json!({}),
+            )
+        },
+        |poll| format!("/console/polls/{poll}"),
+        ("投票已结束，计票完成", "Closed and counted"),
     )
+    .await
 }
 
 pub async fn announce(
@@ -471,26 +473,22 @@ pub async fn announce(
     Path(contest): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let lang = s.lang;
-    if !s.csrf_ok(field(&fields, "_csrf")) {
-        return super::forbidden_form(lang);
-    }
-    let Some(contest) = id(&contest) else {
-        return super::not_found(Ui(lang)).await;
-    };
-    let outcome = post(
+    act(
         &state,
         &s,
-        format!("/api/v1/contests/{contest}/result:announce"),
-        json!({}),
+        &fields,
+        &contest,
+        |contest| {
+            (
+                reqwest::Method::POST,
+                format!("/api/v1/contests/{contest}/result:announce"),
+                json!({}),
+            )
+        },
+        |contest| format!("/console/contests/{contest}"),
+        ("选举结果已宣布", "The result is announced"),
     )
-    .await;
-    after(
-        lang,
-        &format!("/console/contests/{contest}"),
-        outcome,
-        lang.pick("选举结果已宣布", "The result is announced"),
-    )
+    .await
 }
 
 /// A certificate (PDF) passed through from the API.
@@ -548,32 +546,28 @@ pub async fn undo_paper(
     Path(poll): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let lang = s.lang;
-    if !s.csrf_ok(field(&fields, "_csrf")) {
-        return super::forbidden_form(lang);
-    }
-    let (Some(poll), Some(ballot)) = (id(&poll), id(field(&fields, "ballot_id"))) else {
-        return super::not_found(Ui(lang)).await;
+    let Some(ballot) = id(field(&fields, "ballot_id")).map(str::to_owned) else {
+        return super::not_found(Ui(s.lang)).await;
     };
-    let outcome = state
-        .api
-        .send(
-            &s.token,
-            lang,
-            reqwest::Method::DELETE,
-            &format!("/api/v1/polls/{poll}/paper-ballots/{ballot}"),
-            &json!({}),
-        )
-        .await;
-    after(
-        lang,
-        &format!("/console/polls/{poll}/paper"),
-        outcome,
-        lang.pick(
+    act(
+        &state,
+        &s,
+        &fields,
+        &poll,
+        |poll| {
+            (
+                reqwest::Method::DELETE,
+                format!("/api/v1/polls/{poll}/paper-ballots/{ballot}"),
+                json!({}),
+            )
+        },
+        |poll| format!("/console/polls/{poll}/paper"),
+        (
             "已撤销刚录入的选票",
             "The ballot just entered was taken back",
         ),
     )
+    .await
 }
 
 /// A check-in search, by POST so that an identity number stays out of URLs and logs.

@@ -6,7 +6,7 @@ use axum::response::Response;
 use maud::html;
 use serde_json::{Value, json};
 
-use super::contest::{after, query_problem};
+use super::query_problem;
 use super::{Fields, failure, field, id, respond};
 use crate::AppState;
 use crate::i18n::Lang;
@@ -218,27 +218,20 @@ pub async fn publish_electorate(
     Path(contest): Path<String>,
     axum::extract::Form(fields): axum::extract::Form<Fields>,
 ) -> Response {
-    let lang = s.lang;
-    if !s.csrf_ok(field(&fields, "_csrf")) {
-        return super::forbidden_form(lang);
-    }
-    let Some(contest) = id(&contest) else {
-        return super::not_found(Ui(lang)).await;
-    };
-    let outcome = state
-        .api
-        .send(
-            &s.token,
-            lang,
-            reqwest::Method::POST,
-            &format!("/api/v1/contests/{contest}/electorate:publish"),
-            &json!({}),
-        )
-        .await;
-    after(
-        lang,
-        &format!("/console/contests/{contest}"),
-        outcome,
-        lang.pick("选民名单已公布", "Electorate published"),
+    super::act(
+        &state,
+        &s,
+        &fields,
+        &contest,
+        |contest| {
+            (
+                reqwest::Method::POST,
+                format!("/api/v1/contests/{contest}/electorate:publish"),
+                json!({}),
+            )
+        },
+        |contest| format!("/console/contests/{contest}"),
+        ("选民名单已公布", "Electorate published"),
     )
+    .await
 }

@@ -6,9 +6,9 @@ use axum::response::Response;
 use maud::html;
 use serde_json::{Value, json};
 
-use super::contest::{after, query_problem};
 use super::poll::file_answer;
 use super::{Fields, failure, field, id, respond};
+use super::{act, query_problem};
 use crate::AppState;
 use crate::session::{Session, Ui};
 use crate::views;
@@ -155,34 +155,27 @@ pub async fn file(
     Path(contest): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let lang = s.lang;
-    if !s.csrf_ok(field(&fields, "_csrf")) {
-        return super::forbidden_form(lang);
-    }
-    let Some(contest) = id(&contest) else {
-        return super::not_found(Ui(lang)).await;
-    };
     let mut body = json!({"to": field(&fields, "to")});
     let reason = field(&fields, "reason").trim();
     if !reason.is_empty() {
         body["reason"] = json!(reason);
     }
-    let outcome = state
-        .api
-        .send(
-            &s.token,
-            lang,
-            reqwest::Method::POST,
-            &format!("/api/v1/contests/{contest}/report:file"),
-            &body,
-        )
-        .await;
-    after(
-        lang,
-        &format!("/console/contests/{contest}/report"),
-        outcome,
-        lang.pick("已报送备案", "Filed"),
+    act(
+        &state,
+        &s,
+        &fields,
+        &contest,
+        |contest| {
+            (
+                reqwest::Method::POST,
+                format!("/api/v1/contests/{contest}/report:file"),
+                body,
+            )
+        },
+        |contest| format!("/console/contests/{contest}/report"),
+        ("已报送备案", "Filed"),
     )
+    .await
 }
 
 fn share_rows(

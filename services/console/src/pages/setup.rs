@@ -6,8 +6,8 @@ use axum::response::Response;
 use maud::html;
 use serde_json::{Value, json};
 
-use super::contest::{after, back_with, query_problem, to};
 use super::{Fields, failure, field, id, respond};
+use super::{back_with, query_problem, to};
 use crate::AppState;
 use crate::session::{Session, Ui};
 use crate::views;
@@ -223,37 +223,33 @@ pub async fn create_contest(
     Path(election): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let lang = s.lang;
-    if !s.csrf_ok(field(&fields, "_csrf")) {
-        return super::forbidden_form(lang);
-    }
-    let Some(election) = id(&election) else {
-        return super::not_found(Ui(lang)).await;
-    };
+    // Seats as typed: the API says what a position may have.
     let positions: Vec<Value> = ["director", "deputy_director", "member"]
         .iter()
         .filter_map(|p| {
-            let seats: u32 = field(&fields, p).parse().unwrap_or(0);
-            (seats > 0).then(|| json!({"position": p, "seats": seats}))
+            let seats = field(&fields, p).trim();
+            (!seats.is_empty() && seats != "0").then(|| {
+                json!({"position": p, "seats": seats.parse::<u32>().map_or_else(|_| json!(seats), |n| json!(n))})
+            })
         })
         .collect();
     let body = json!({"community_id": field(&fields, "community_id"), "election_day": field(&fields, "election_day"), "positions": positions});
-    let outcome = state
-        .api
-        .send(
-            &s.token,
-            lang,
-            reqwest::Method::POST,
-            &format!("/api/v1/elections/{election}/contests"),
-            &body,
-        )
-        .await;
-    after(
-        lang,
-        &format!("/console/elections/{election}"),
-        outcome,
-        lang.pick("已增加选举单元", "Contest added"),
+    super::act(
+        &state,
+        &s,
+        &fields,
+        &election,
+        |election| {
+            (
+                reqwest::Method::POST,
+                format!("/api/v1/elections/{election}/contests"),
+                body,
+            )
+        },
+        |election| format!("/console/elections/{election}"),
+        ("已增加选举单元", "Contest added"),
     )
+    .await
 }
 
 pub async fn advance_clock(
@@ -262,32 +258,26 @@ pub async fn advance_clock(
     Path(election): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let lang = s.lang;
-    if !s.csrf_ok(field(&fields, "_csrf")) {
-        return super::forbidden_form(lang);
-    }
-    let Some(election) = id(&election) else {
-        return super::not_found(Ui(lang)).await;
-    };
+    // `datetime-local` has no zone: the district's (UTC+8).
     let to_at = field(&fields, "to");
     let seconds = if to_at.len() == 16 { ":00" } else { "" };
     let body = json!({"to": format!("{to_at}{seconds}+08:00")});
-    let outcome = state
-        .api
-        .send(
-            &s.token,
-            lang,
-            reqwest::Method::POST,
-            &format!("/api/v1/elections/{election}/clock:advance"),
-            &body,
-        )
-        .await;
-    after(
-        lang,
-        &format!("/console/elections/{election}"),
-        outcome,
-        lang.pick("演练时钟已前进", "The drill's clock moved forward"),
+    super::act(
+        &state,
+        &s,
+        &fields,
+        &election,
+        |election| {
+            (
+                reqwest::Method::POST,
+                format!("/api/v1/elections/{election}/clock:advance"),
+                body,
+            )
+        },
+        |election| format!("/console/elections/{election}"),
+        ("演练时钟已前进", "The drill's clock moved forward"),
     )
+    .await
 }
 
 pub async fn clone_election(
