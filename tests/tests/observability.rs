@@ -22,6 +22,18 @@ async fn one_request_through_the_gateway_is_one_trace_with_gateway_nomination_an
         .expect("request");
     assert_eq!(response.status(), StatusCode::CREATED);
     assert!(response.headers().contains_key("x-request-id"));
+    // Security headers on every API answer.
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("cache-control", "no-store"),
+        (
+            "content-security-policy",
+            "default-src 'none'; frame-ancestors 'none'",
+        ),
+    ] {
+        assert_eq!(response.headers()[name], value, "{name}");
+    }
     let traceparent = response.headers()["traceparent"]
         .to_str()
         .expect("ascii")

@@ -174,7 +174,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .layer(axum::middleware::from_fn(session::flash))
         .layer(from_fn_with_state(state.clone(), session::renew))
-        .layer(axum::middleware::from_fn(pages::security_headers))
+        .layer(from_fn_with_state(
+            pages::SECURITY,
+            juxuan_platform::http::security_headers,
+        ))
         // A span per page joined to the browser's trace, carried on to the gateway; request
         // metrics per route on /metrics.
         .layer(from_fn_with_state(SERVICE, juxuan_platform::http::observe))

@@ -9,9 +9,7 @@ pub mod register;
 pub mod report;
 pub mod setup;
 
-use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde_json::Value;
@@ -195,26 +193,11 @@ pub async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Re
         .into_response()
 }
 
-/// Security headers on every page: no framing, no sniffing, a strict content security policy
-/// (the console's own scripts and styles only), no referrer to other sites, and no caching of
-/// pages that hold personal data.
-pub async fn security_headers(request: Request, next: Next) -> Response {
-    let is_asset = request.uri().path().starts_with("/console/static/");
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    for (name, value) in [
-        (
-            "content-security-policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-        ),
-        ("x-frame-options", "DENY"),
-        ("x-content-type-options", "nosniff"),
-        ("referrer-policy", "same-origin"),
-    ] {
-        headers.insert(name, HeaderValue::from_static(value));
-    }
-    if !is_asset {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    response
-}
+/// The console's security headers: a strict content security policy (its own script and
+/// stylesheet only), no framing, no sniffing, no referrer to other sites, and no caching of
+/// pages that hold personal data (its static files say their own `Cache-Control`).
+pub const SECURITY: juxuan_platform::http::SecurityHeaders =
+    juxuan_platform::http::SecurityHeaders {
+        content_security_policy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        referrer_policy: "same-origin",
+    };

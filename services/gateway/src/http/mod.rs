@@ -316,6 +316,10 @@ pub fn router(state: AppState, ready: Readiness) -> Router {
             juxuan_platform::http::observe,
         ))
         .layer(from_fn(juxuan_platform::http::localize))
+        .layer(from_fn_with_state(
+            juxuan_platform::http::SecurityHeaders::API,
+            juxuan_platform::http::security_headers,
+        ))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
