@@ -30,6 +30,20 @@ pub const ADMIN: &str = "admin";
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 pub const DISTRICT: &str = "测试区";
 
+/// The `p` quantile (0 to 1) of sorted durations, in milliseconds, for the load tools.
+pub fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
 /// The workspace's `target` folder (or `CARGO_TARGET_DIR`).
 pub fn workspace_target() -> std::path::PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(

@@ -180,7 +180,7 @@ fn election_day_gauges(pool: sqlx::PgPool) -> juxuan_platform::admin::Scrape {
             let open: Result<Vec<OpenPoll>, _> = sqlx::query_as(
                 "SELECT p.contest_id, c.community, p.round, \
                         (SELECT count(*) FROM ballot.checkins k WHERE k.poll_id = p.id), \
-                        (SELECT count(*) FROM ballot.electors e WHERE e.contest_id = p.contest_id) \
+                        c.electorate::bigint \
                  FROM ballot.polls p JOIN ballot.contests c ON c.contest_id = p.contest_id \
                  WHERE p.status = 'open'",
             )

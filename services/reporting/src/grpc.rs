@@ -5,7 +5,7 @@ use juxuan_platform::error::Text;
 use juxuan_platform::grpc::caller;
 use juxuan_proto::reporting::v1::{self as pb, reporting_service_server::ReportingService};
 use time::format_description::well_known::Rfc3339;
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
@@ -18,14 +18,8 @@ pub struct Reporting {
 /// The XLSX media type.
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// The districts' zone (UTC+8).
-const DISTRICT_OFFSET: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
-    Ok(offset) => offset,
-    Err(_) => UtcOffset::UTC,
-};
-
 fn format(t: Option<OffsetDateTime>) -> String {
-    t.and_then(|t| t.to_offset(DISTRICT_OFFSET).format(&Rfc3339).ok())
+    t.and_then(|t| t.to_offset(crate::DISTRICT_OFFSET).format(&Rfc3339).ok())
         .unwrap_or_default()
 }
 

@@ -44,6 +44,12 @@ pub(crate) static AUDIT: AuditLog = AuditLog::new(SCHEMA);
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub static MIGRATIONS: SchemaMigrations = SchemaMigrations::new(SCHEMA, &MIGRATOR);
 
+/// The districts' zone (UTC+8): instants in answers and dates on documents.
+pub(crate) const DISTRICT_OFFSET: time::UtcOffset = match time::UtcOffset::from_hms(8, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => time::UtcOffset::UTC,
+};
+
 /// The consumer group reading every stream.
 pub const CONSUMER_GROUP: &str = "reporting";
 

@@ -108,9 +108,7 @@ pub async fn data(pool: &PgPool, caller: &Caller, contest_id: Uuid) -> AppResult
         by_election: row.kind.as_deref() == Some("by_election"),
         drill: row.drill.unwrap_or(false),
         election_day: day,
-        published_on: published
-            .to_offset(time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC))
-            .date(),
+        published_on: published.to_offset(crate::DISTRICT_OFFSET).date(),
         positions,
     })
 }

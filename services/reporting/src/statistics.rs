@@ -74,8 +74,12 @@ fn count_share(count: u32, of: u32) -> Value {
     json!({"count": count, "share": percent(u64::from(count), u64::from(of))})
 }
 
-fn counted(members: &[Member], f: impl Fn(&Member) -> Option<bool>) -> (u32, u32) {
-    let recorded: Vec<bool> = members.iter().filter_map(&f).collect();
+/// `(yes, recorded)` of a fact recorded for some members only.
+fn counted<'a>(
+    members: impl IntoIterator<Item = &'a Member>,
+    f: impl Fn(&Member) -> Option<bool>,
+) -> (u32, u32) {
+    let recorded: Vec<bool> = members.into_iter().filter_map(f).collect();
     let yes = recorded.iter().filter(|&&b| b).count();
     (
         u32::try_from(yes).unwrap_or(u32::MAX),
@@ -100,9 +104,8 @@ fn figures(members: &[Member]) -> (Value, Option<CommitteeStructure>) {
         .iter()
         .filter(|m| m.position == "director")
         .collect();
-    let secretaries: Vec<bool> = directors.iter().filter_map(|m| m.party_secretary).collect();
-    let secretaries_yes = u32::try_from(secretaries.iter().filter(|&&b| b).count()).unwrap_or(0);
-    let secretaries_recorded = u32::try_from(secretaries.len()).unwrap_or(0);
+    let (secretaries_yes, secretaries_recorded) =
+        counted(directors.iter().copied(), |m| m.party_secretary);
     let total = u32::try_from(members.len()).unwrap_or(u32::MAX);
     let recorded = |yes: u32, of: u32| json!({"count": yes, "recorded": of, "share": percent(u64::from(yes), u64::from(of))});
     if known.is_empty() {

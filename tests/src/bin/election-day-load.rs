@@ -32,19 +32,6 @@ const VOTERS: u32 = 500;
 const CLIENTS: usize = 64;
 const POOL: u32 = 16;
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
-}
-
 fn must(status: reqwest::StatusCode, body: &Value, what: &str) {
     assert!(status.is_success(), "{what}: {status} {body}");
 }
@@ -497,12 +484,12 @@ fn report(what: &str, elapsed: f64, mut stats: ClientStats) -> f64 {
         "{what}: {} pairs in {elapsed:.1} s = {rate:.0} check-in+cast pairs/s; pair p50 {:.1} ms p99 {:.1} ms; \
          check-in p50 {:.1} p99 {:.1} ms; cast p50 {:.1} p99 {:.1} ms; errors {} (logins before the clock, slowest {:.0} ms)",
         stats.pairs.len(),
-        percentile(&stats.pairs, 0.5),
-        percentile(&stats.pairs, 0.99),
-        percentile(&stats.check_ins, 0.5),
-        percentile(&stats.check_ins, 0.99),
-        percentile(&stats.casts, 0.5),
-        percentile(&stats.casts, 0.99),
+        juxuan_tests::percentile_ms(&stats.pairs, 0.5),
+        juxuan_tests::percentile_ms(&stats.pairs, 0.99),
+        juxuan_tests::percentile_ms(&stats.check_ins, 0.5),
+        juxuan_tests::percentile_ms(&stats.check_ins, 0.99),
+        juxuan_tests::percentile_ms(&stats.casts, 0.5),
+        juxuan_tests::percentile_ms(&stats.casts, 0.99),
         stats.errors,
         stats.login.as_secs_f64() * 1000.0,
     );
@@ -589,8 +576,8 @@ async fn main() {
     let raw_rate = raw_done as f64 / raw_elapsed;
     println!(
         "direct SQL (same two transactions, {CLIENTS} tasks, one pool): {raw_done} pairs in {raw_elapsed:.1} s = {raw_rate:.0} pairs/s; p50 {:.1} ms p99 {:.1} ms",
-        percentile(&raw, 0.5),
-        percentile(&raw, 0.99),
+        juxuan_tests::percentile_ms(&raw, 0.5),
+        juxuan_tests::percentile_ms(&raw, 0.99),
     );
     println!(
         "ratio full stack / raw: {:.0}%",

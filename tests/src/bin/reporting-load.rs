@@ -23,19 +23,6 @@ const COMMUNITIES: usize = 30;
 const ROUNDS: usize = 50;
 const CLIENTS: usize = 8;
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
-}
-
 fn report(name: &str, mut times: Vec<Duration>, wall: Duration) {
     times.sort();
     #[allow(clippy::cast_precision_loss)]
@@ -43,9 +30,9 @@ fn report(name: &str, mut times: Vec<Duration>, wall: Duration) {
     println!(
         "  {name:<28} n={:<4} p50 {:>6.1} ms  p99 {:>6.1} ms  max {:>6.1} ms  {rate:>6.0}/s",
         times.len(),
-        percentile(&times, 0.5),
-        percentile(&times, 0.99),
-        percentile(&times, 1.0),
+        juxuan_tests::percentile_ms(&times, 0.5),
+        juxuan_tests::percentile_ms(&times, 0.99),
+        juxuan_tests::percentile_ms(&times, 1.0),
     );
 }
 
