@@ -459,3 +459,7 @@ impl BallotService for Ballots {
         }))
     }
 }
+
+#[cfg(test)]
+#[path = "grpc_properties.rs"]
+mod properties;
