@@ -21,6 +21,8 @@ pub const OUTBOX_PENDING: &str = "juxuan_outbox_pending_events";
 pub const EVENTS_PUBLISHED: &str = "juxuan_events_published_total";
 pub const EVENTS_CONSUMED: &str = "juxuan_events_consumed_total";
 pub const LOGIN_FAILURES: &str = "juxuan_login_failures_total";
+/// Requests refused by the gateway's per-caller rate limit.
+pub const RATE_LIMITED: &str = "juxuan_rate_limited_total";
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -92,6 +94,10 @@ fn describe() {
         "Events consumed, by stream, group and outcome."
     );
     describe_counter!(LOGIN_FAILURES, "Failed password logins.");
+    describe_counter!(
+        RATE_LIMITED,
+        "Requests refused by the per-caller rate limit."
+    );
 }
 
 /// Records one finished HTTP request.

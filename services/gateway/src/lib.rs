@@ -245,3 +245,25 @@ async fn background(state: http::AppState, bootstrapped: Arc<AtomicBool>, shutdo
         }
     }
 }
+
+/// The process (the binary's `main`): `serve` (the default), `migrate`, `probe <url>`.
+pub async fn main() -> anyhow::Result<()> {
+    juxuan_platform::service::Command::from_args("juxuan-gateway")
+        .run_one_shot(&crate::MIGRATIONS)
+        .await;
+    let settings = juxuan_platform::service::settings_or_exit(crate::Settings::read(
+        juxuan_platform::config::Env::from_process(),
+    ));
+    let _telemetry =
+        juxuan_platform::telemetry::init(crate::SERVICE, settings.common.otlp_endpoint.as_deref())?;
+    if settings.common.environment == juxuan_platform::config::Environment::Development {
+        tracing::warn!(username = %settings.admin_username, "development mode: the first admin's password defaults to `admin` unless JUXUAN_ADMIN_PASSWORD is set");
+    }
+    let app = crate::App::build(settings).await?;
+    let (trigger, shutdown) = juxuan_platform::shutdown::channel();
+    tokio::spawn(async move {
+        juxuan_platform::shutdown::os_signal().await;
+        trigger.fire();
+    });
+    app.run_until_stopped(shutdown).await
+}

@@ -23,6 +23,10 @@ pub struct Settings {
     /// Failed logins of one username within the window before it is throttled.
     pub login_attempts: u32,
     pub login_window_secs: u64,
+    /// Requests per minute per bearer token (`JUXUAN_RATE_LIMIT_PER_MINUTE`, 0: no limit).
+    pub rate_limit_per_minute: u32,
+    /// Longest time a request may take (`JUXUAN_REQUEST_TIMEOUT_SECONDS`).
+    pub request_timeout_secs: u64,
 }
 
 impl Settings {
@@ -63,6 +67,11 @@ impl Settings {
         }
         let login_attempts = env.or("JUXUAN_LOGIN_ATTEMPTS", 5u32);
         let login_window_secs = env.or("JUXUAN_LOGIN_WINDOW_SECONDS", 900u64);
+        let rate_limit_per_minute = env.or("JUXUAN_RATE_LIMIT_PER_MINUTE", 1200u32);
+        let request_timeout_secs = env.or("JUXUAN_REQUEST_TIMEOUT_SECONDS", 60u64);
+        if !(1..=3600).contains(&request_timeout_secs) {
+            env.problem("JUXUAN_REQUEST_TIMEOUT_SECONDS must be between 1 and 3600");
+        }
         env.finish(|| {
             Some(Self {
                 common: common?,
@@ -78,6 +87,8 @@ impl Settings {
                 refresh_token_ttl_secs,
                 login_attempts,
                 login_window_secs,
+                rate_limit_per_minute,
+                request_timeout_secs,
             })
         })
     }

@@ -1,8 +1,9 @@
 //! Areas: REST in front of the nomination service's `AreaService`.
 
+use super::extract::Path;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use juxuan_platform::grpc::{authorized, read_as};
 use juxuan_platform::{AppError, AppResult};

@@ -1,7 +1,8 @@
 //! Elections and contests: REST in front of the nomination service's `ElectionService`.
 
+use super::extract::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use juxuan_platform::grpc::{authorized, read_as};
 use juxuan_platform::{AppError, AppResult};

@@ -102,15 +102,32 @@ fn json_rejection(rejection: &JsonRejection) -> AppError {
     }
 }
 
+/// Path parameters, like axum's `Path`, but a path that cannot be decoded (invalid
+/// percent-encoding or UTF-8) is a problem document (400 `request.invalid_id`), not text.
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Path(value))
+            .map_err(|_| invalid_id())
+    }
+}
+
+fn invalid_id() -> AppError {
+    AppError::invalid_field(
+        "id",
+        "request.invalid_id",
+        Text::new("路径中的标识符格式无效", "The id in the path is not valid"),
+    )
+}
+
 /// Parses a path id; a malformed one is 400.
 pub fn path_id(raw: &str) -> Result<uuid::Uuid, AppError> {
-    raw.parse().map_err(|_| {
-        AppError::invalid_field(
-            "id",
-            "request.invalid_id",
-            Text::new("路径中的标识符格式无效", "The id in the path is not valid"),
-        )
-    })
+    raw.parse().map_err(|_| invalid_id())
 }
 
 /// `?limit=&cursor=` of list endpoints.

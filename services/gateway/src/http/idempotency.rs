@@ -4,7 +4,8 @@
 //! Keys are scoped to the caller and kept in Postgres (`auth.idempotency_keys`) for 24 hours,
 //! so a retry after a gateway restart or a Redis flush still gets the first answer. A key
 //! whose first request is still running is 409 `idempotency.in_progress`; one whose first
-//! request crashed (no answer after a minute) is taken over. Server errors are not kept, so
+//! request crashed (no answer after twice the request deadline, `JUXUAN_REQUEST_TIMEOUT_SECONDS`)
+//! is taken over. Server errors are not kept, so
 //! they can be retried.
 
 use axum::body::{Body, Bytes, to_bytes};
@@ -53,12 +54,16 @@ async fn claim(state: &AppState, owner: &str, key: &str, hash: &str) -> Result<C
     if inserted == 1 {
         return Ok(Claim::Fresh);
     }
+    // A first request still running answers within the deadline (or is cut off by it).
+    #[allow(clippy::cast_precision_loss)]
+    let stale_after = (2 * state.settings.request_timeout_secs) as f64;
     let row: Option<StoredKey> = sqlx::query_as(
-        "SELECT request_hash, status, content_type, body, created_at < now() - interval '1 minute' \
+        "SELECT request_hash, status, content_type, body, created_at < now() - make_interval(secs => $3) \
          FROM auth.idempotency_keys WHERE owner = $1 AND key = $2",
     )
     .bind(owner)
     .bind(key)
+    .bind(stale_after)
     .fetch_optional(&state.pool)
     .await?;
     let Some(StoredKey(stored_hash, status, content_type, body, stale)) = row else {
@@ -77,10 +82,11 @@ async fn claim(state: &AppState, owner: &str, key: &str, hash: &str) -> Result<C
         _ if stale => {
             let taken = sqlx::query(
                 "UPDATE auth.idempotency_keys SET created_at = now() WHERE owner = $1 AND key = $2 AND status IS NULL \
-                 AND created_at < now() - interval '1 minute'",
+                 AND created_at < now() - make_interval(secs => $3)",
             )
             .bind(owner)
             .bind(key)
+            .bind(stale_after)
             .execute(&state.pool)
             .await?
             .rows_affected();
@@ -146,7 +152,9 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
         return next.run(request).await;
     };
     let (mut parts, body) = request.into_parts();
-    let body = match to_bytes(body, MAX_BODY).await {
+    // Only as much as the route itself takes: a huge body sent to a JSON route is refused
+    // here, before it is held in memory.
+    let body = match to_bytes(body, super::limits::body_limit(parts.uri.path())).await {
         Ok(b) => b,
         Err(_) => {
             return AppError::bad_request(

@@ -2,7 +2,8 @@
 //!
 //! Layers, outermost first: request id (`x-request-id`, set if missing, echoed back), language
 //! of problems (`Accept-Language`), the request span and metrics (`traceparent` on every
-//! response), the body limit, then per route the idempotency keys.
+//! response), the body limit, the per-caller rate limit and the deadline (`limits`), then per
+//! route the idempotency keys.
 
 pub mod areas;
 pub mod audit;
@@ -10,6 +11,7 @@ pub mod elections;
 pub mod extract;
 pub mod idempotency;
 pub mod identity;
+pub mod limits;
 pub mod nominations;
 pub mod openapi;
 pub mod polls;
@@ -308,6 +310,11 @@ pub fn router(state: AppState, ready: Readiness) -> Router {
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(
+            std::time::Duration::from_secs(state.settings.request_timeout_secs),
+            limits::deadline,
+        ))
+        .layer(from_fn_with_state(state.clone(), limits::rate_limit))
         .with_state(state);
     api.merge(juxuan_platform::admin::routes(ready))
         .layer(DefaultBodyLimit::max(MAX_BODY))

@@ -1,7 +1,8 @@
 //! Nominations: REST in front of the nomination service's `NominationService`.
 
+use super::extract::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use juxuan_platform::error::{Kind, Text};
 use juxuan_platform::grpc::{authorized, read_as};

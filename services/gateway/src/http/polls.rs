@@ -1,7 +1,8 @@
 //! Election day (投票选举): REST in front of the ballot service.
 
+use super::extract::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use juxuan_platform::error::{Kind, Lang, Text};

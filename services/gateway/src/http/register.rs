@@ -1,8 +1,9 @@
 //! The voter register: REST in front of the nomination service's `RegisterService`.
 
+use super::extract::Path;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use juxuan_platform::grpc::{authorized, read_as};
 use juxuan_platform::{AppError, AppResult};

@@ -2,8 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use super::extract::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use juxuan_platform::AppResult;
 use juxuan_platform::grpc::read_as;
 use juxuan_proto::nomination::v1 as npb;

@@ -1,7 +1,8 @@
 //! Qualification review and candidate lists: REST in front of the review service.
 
+use super::extract::Path;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use juxuan_platform::AppResult;
 use juxuan_platform::grpc::{authorized, read_as};

@@ -1,0 +1,171 @@
+//! Abuse limits every request passes: a rate per caller and a deadline.
+//!
+//! The rate is counted per bearer token (its SHA-256, so a caller can only spend its own
+//! allowance) in one-minute windows in Redis (`gw:rate:<hash>:<minute>`), shared by every
+//! gateway replica. Requests without a token are not counted here: the token endpoint has its
+//! own per-username throttle and the rest of them (JWKS, OpenAPI, probes) are static. Redis
+//! trouble lets requests through, with a warning: a cache outage must not stop election day.
+//!
+//! The deadline answers 503 `request.timeout` when a request takes longer than the configured
+//! time; what the services were doing finishes or rolls back on its own (a write is one
+//! transaction there), and an idempotent retry replays the first answer.
+
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use juxuan_platform::AppError;
+use juxuan_platform::error::{Kind, Text};
+
+use super::AppState;
+
+/// Longest wait for Redis before the request goes through uncounted.
+const REDIS_BUDGET: Duration = Duration::from_millis(100);
+
+fn bearer(request: &Request) -> Option<&str> {
+    request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+}
+
+/// 429 `request.rate_limited` with `Retry-After` once a token has made more requests in the
+/// current minute than `JUXUAN_RATE_LIMIT_PER_MINUTE` (0 turns the limit off).
+pub async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let limit = state.settings.rate_limit_per_minute;
+    let Some(token) = bearer(&request).filter(|_| limit > 0) else {
+        return next.run(request).await;
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let key = format!("gw:rate:{}:{}", crate::tokens::sha256_hex(token), now / 60);
+    let mut conn = state.redis.clone();
+    let counted = tokio::time::timeout(
+        REDIS_BUDGET,
+        redis::pipe()
+            .cmd("INCR")
+            .arg(&key)
+            .cmd("EXPIRE")
+            .arg(&key)
+            .arg(120)
+            .ignore()
+            .query_async::<(u64,)>(&mut conn),
+    )
+    .await;
+    match counted {
+        Ok(Ok((n,))) if n > u64::from(limit) => {
+            let wait = 60 - now % 60;
+            let mut response = AppError::new(
+                Kind::RateLimited,
+                "request.rate_limited",
+                Text::new(
+                    format!("请求过于频繁，请 {wait} 秒后再试"),
+                    format!("Too many requests; try again in {wait} seconds"),
+                ),
+            )
+            .into_response();
+            if let Ok(v) = wait.to_string().parse() {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            metrics::counter!(juxuan_platform::metrics::RATE_LIMITED).increment(1);
+            response
+        }
+        Ok(Ok(_)) => next.run(request).await,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "rate limit unavailable");
+            next.run(request).await
+        }
+        Err(_) => {
+            tracing::warn!("rate limit unavailable: Redis did not answer in time");
+            next.run(request).await
+        }
+    }
+}
+
+/// 503 `request.timeout` after `limit` (`JUXUAN_REQUEST_TIMEOUT_SECONDS`).
+pub async fn deadline(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => AppError::new(
+            Kind::Unavailable,
+            "request.timeout",
+            Text::new(
+                "请求处理超时，请稍后重试（可使用同一 Idempotency-Key 重试）",
+                "The request took too long; retry later (with the same Idempotency-Key)",
+            ),
+        )
+        .into_response(),
+    }
+}
+
+/// The largest body a route takes: the register and area imports take files, everything else
+/// a JSON document.
+pub fn body_limit(path: &str) -> usize {
+    if path.ends_with("/voters:import") {
+        super::register::MAX_FILE
+    } else if path.ends_with("/areas:import") {
+        super::MAX_IMPORT
+    } else {
+        super::MAX_BODY
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::Router;
+    use axum::body::Body;
+    use axum::middleware::from_fn_with_state;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_request_past_its_deadline_is_a_503_problem_and_a_quick_one_is_not() {
+        let app = Router::new()
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    "late"
+                }),
+            )
+            .route("/quick", get(|| async { "ok" }))
+            .layer(from_fn_with_state(Duration::from_millis(200), deadline));
+        let call = |path: &'static str| {
+            app.clone()
+                .oneshot(Request::get(path).body(Body::empty()).expect("request"))
+        };
+        let started = std::time::Instant::now();
+        let slow = call("/slow").await.expect("answer");
+        assert_eq!(slow.status(), 503);
+        assert!(started.elapsed() < Duration::from_secs(2));
+        let body = axum::body::to_bytes(slow.into_body(), 4096)
+            .await
+            .expect("body");
+        let problem: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(problem["code"], "request.timeout");
+        assert_eq!(call("/quick").await.expect("answer").status(), 200);
+    }
+
+    #[test]
+    fn only_the_import_routes_take_files() {
+        assert_eq!(
+            body_limit("/api/v1/communities/x/voters:import"),
+            super::super::register::MAX_FILE
+        );
+        assert_eq!(
+            body_limit("/api/v1/districts/x/areas:import"),
+            super::super::MAX_IMPORT
+        );
+        assert_eq!(body_limit("/api/v1/elections"), super::super::MAX_BODY);
+        assert_eq!(
+            body_limit("/api/v1/elections/x/voters:import/extra"),
+            super::super::MAX_BODY
+        );
+    }
+}
