@@ -200,6 +200,11 @@ dropped), which this chart does not need. Call with (dict "root" $ "component" "
 {{- if eq $component "nomination" }}
 {{ include "juxuan.secretEnv" (dict "root" $root "name" "JUXUAN_PII_KEY" "key" "piiKey") }}
 {{- end }}
+{{- if or (eq $component "nomination") (eq $component "ballot") }}
+# Days after a committee's term before voters' personal data is pseudonymised (docs/operations.md).
+- name: JUXUAN_RETENTION_DAYS
+  value: {{ $root.Values.retentionDays | quote }}
+{{- end }}
 {{- if or (eq $component "review") (eq $component "ballot") }}
 - name: JUXUAN_NOMINATION_URL
   value: "http://{{ include "juxuan.componentName" (dict "root" $root "component" "nomination") }}:{{ $topology.nomination.grpc }}"

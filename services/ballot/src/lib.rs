@@ -12,12 +12,14 @@
 //!   R-ADDITIONAL), the anonymous ballot list.
 //! - [`result`]: announcing a contest's result, certificate numbers and PDFs.
 //! - [`certificate`]: the certificate (当选证书) as an A4 PDF in Chinese.
+//! - [`erasure`]: electors' personal data pseudonymised after the term and the retention period.
 //! - `grpc`: the `BallotService` adapter.
 //!
 //! Secrecy by construction (ADR 9): see `migrations/100_ballot.sql`.
 
 pub mod certificate;
 pub mod counting;
+pub mod erasure;
 pub mod facts;
 mod grpc;
 pub mod polls;
@@ -72,6 +74,9 @@ pub struct Settings {
     /// `JUXUAN_FONT_PATH` (a TrueType/OpenType file or collection) and `JUXUAN_FONT_INDEX`.
     pub font_path: PathBuf,
     pub font_index: u32,
+    /// `JUXUAN_RETENTION_DAYS`: days after the end of a committee's term before electors'
+    /// personal data is erased ([`erasure`]).
+    pub retention_days: u32,
 }
 
 impl AsRef<ServiceSettings> for Settings {
@@ -81,9 +86,9 @@ impl AsRef<ServiceSettings> for Settings {
 }
 
 /// Reads the settings: `JUXUAN_NOMINATION_URL`, `JUXUAN_REVIEW_URL`, `JUXUAN_FONT_PATH`,
-/// `JUXUAN_FONT_INDEX` besides the common ones.
+/// `JUXUAN_FONT_INDEX`, `JUXUAN_RETENTION_DAYS` besides the common ones.
 pub fn settings(env: Env<'_>) -> Result<Settings, ConfigError> {
-    let (service, (nomination_url, review_url, font_path, font_index)) =
+    let (service, (nomination_url, review_url, font_path, font_index, retention_days)) =
         ServiceSettings::read_with(env, "127.0.0.1:50053", "127.0.0.1:9103", |env, _| {
             Some((
                 env.or("JUXUAN_NOMINATION_URL", "http://127.0.0.1:50051".to_owned()),
@@ -93,6 +98,7 @@ pub fn settings(env: Env<'_>) -> Result<Settings, ConfigError> {
                     juxuan_print::DEFAULT_FONT_PATH.to_owned(),
                 )),
                 env.or("JUXUAN_FONT_INDEX", 0u32),
+                erasure::retention_days(env),
             ))
         })?;
     Ok(Settings {
@@ -101,6 +107,7 @@ pub fn settings(env: Env<'_>) -> Result<Settings, ConfigError> {
         review_url,
         font_path,
         font_index,
+        retention_days,
     })
 }
 
@@ -118,6 +125,7 @@ pub struct Ballots {
 pub struct App {
     base: Base,
     ballots: Ballots,
+    retention_days: u32,
 }
 
 impl App {
@@ -143,7 +151,11 @@ impl App {
                 settings.font_index,
             )),
         };
-        Ok(Self { base, ballots })
+        Ok(Self {
+            base,
+            ballots,
+            retention_days: settings.retention_days,
+        })
     }
 
     pub fn grpc_addr(&self) -> std::net::SocketAddr {
@@ -155,16 +167,25 @@ impl App {
     }
 
     pub async fn run_until_stopped(self, shutdown: Shutdown) -> anyhow::Result<()> {
+        let erasure = erasure::spawn(
+            self.base.pool.clone(),
+            &AUDIT,
+            self.retention_days,
+            shutdown.clone(),
+        );
         let mut routes = tonic::service::RoutesBuilder::default();
         routes.add_service(BallotServiceServer::new(self.ballots));
-        self.base
+        let served = self
+            .base
             .run(
                 routes,
                 &["juxuan.ballot.v1.BallotService"],
                 &AUDIT,
                 shutdown,
             )
-            .await
+            .await;
+        let _ = erasure.await;
+        served
     }
 }
 
@@ -223,4 +244,20 @@ pub fn describe_metrics() {
     );
     metrics::describe_counter!(CHECKINS, "Electors checked in.");
     metrics::describe_counter!(BALLOTS_CAST, "Ballots cast, by mode (electronic, paper).");
+}
+
+/// The process (the binary's `main`): `serve` (the default), `migrate` or `probe <url>`.
+pub async fn main() -> anyhow::Result<()> {
+    juxuan_platform::service::main(
+        SERVICE,
+        settings,
+        &MIGRATIONS,
+        |settings, shutdown| async move {
+            App::build(&settings)
+                .await?
+                .run_until_stopped(shutdown)
+                .await
+        },
+    )
+    .await
 }

@@ -36,7 +36,7 @@ pub struct ElectorRow {
 
 /// The register's electors of a contest now: R-VOTER-AGE and the method's status.
 const LIVE_ELECTORS: &str = "FROM nomination.voters v LEFT JOIN nomination.resident_groups g ON g.id = v.resident_group_id \
-     WHERE v.community_id = $1 \
+     WHERE v.community_id = $1 AND v.erased_at IS NULL \
        AND v.birth_date <= ($2::date - interval '18 years')::date \
        AND ($3 = 'all_voters' OR ($3 = 'household_representatives' AND v.household_rep) \
             OR ($3 = 'resident_representatives' AND v.resident_rep))";

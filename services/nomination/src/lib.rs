@@ -8,6 +8,7 @@
 //! - [`elections`]: elections and contests; [`clock`]: an election's (drill) clock;
 //!   [`rules`]: the effective rule profile; `elections_grpc`: the `ElectionService` adapter.
 //! - [`electorate`]: a contest's electors and their frozen, published list.
+//! - [`erasure`]: voters' personal data pseudonymised after the term and the retention period.
 //! - [`register`]: the voter register; [`register_file`]: reading CSV/XLSX registers;
 //!   [`pii`]: keyed hashing of identity numbers; `identity`: what the register keeps of one.
 //! - [`nominations`]: nominations, their eligibility and withdrawal; `nominations_grpc`: the
@@ -26,6 +27,7 @@ pub mod elections;
 mod elections_grpc;
 pub mod elections_store;
 pub mod electorate;
+pub mod erasure;
 mod grpc;
 mod identity;
 mod import;
@@ -63,11 +65,15 @@ pub(crate) static OUTBOX: Outbox = Outbox::new(SCHEMA);
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub static MIGRATIONS: SchemaMigrations = SchemaMigrations::new(SCHEMA, &MIGRATOR);
 
-/// The service's settings: the common ones and the key for hashing identity numbers.
+/// The service's settings: the common ones, the key for hashing identity numbers and how
+/// long personal data is kept after a committee's term.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub service: ServiceSettings,
     pub id_hasher: pii::IdHasher,
+    /// `JUXUAN_RETENTION_DAYS`: days after the end of a committee's term before voters'
+    /// personal data is erased ([`erasure`]).
+    pub retention_days: u32,
 }
 
 impl AsRef<ServiceSettings> for Settings {
@@ -80,36 +86,48 @@ impl AsRef<ServiceSettings> for Settings {
 const DEVELOPMENT_PII_KEY: &str =
     "6a757875616e2d646576656c6f706d656e742d6f6e6c792d7069692d6b65792d30";
 
-/// Reads the settings (`JUXUAN_PII_KEY` besides the common ones).
+/// Reads the settings (`JUXUAN_PII_KEY` and `JUXUAN_RETENTION_DAYS` besides the common ones).
 pub fn settings(env: Env<'_>) -> Result<Settings, juxuan_platform::config::ConfigError> {
-    let (service, id_hasher) = ServiceSettings::read_with(
-        env,
-        "127.0.0.1:50051",
-        "127.0.0.1:9101",
-        |env, kind| {
-            let raw = match env.optional_secret("JUXUAN_PII_KEY") {
-                Some(key) => secrecy::ExposeSecret::expose_secret(&key).to_owned(),
-                None if kind == juxuan_platform::config::Environment::Production => {
-                    env.problem("JUXUAN_PII_KEY is required in production (32+ random bytes, hex or base64)");
-                    return None;
-                }
-                None => DEVELOPMENT_PII_KEY.to_owned(),
-            };
-            match pii::IdHasher::from_config(&raw) {
-                Ok(h) => Some(h),
-                Err(why) => {
-                    env.problem(format!("JUXUAN_PII_KEY is invalid: {why}"));
-                    None
-                }
-            }
-        },
-    )?;
-    Ok(Settings { service, id_hasher })
+    let (service, (id_hasher, retention_days)) =
+        ServiceSettings::read_with(env, "127.0.0.1:50051", "127.0.0.1:9101", |env, kind| {
+            // Read before the key, whose problems end the closure early.
+            let retention_days = erasure::retention_days(env);
+            Some((id_hasher(env, kind)?, retention_days))
+        })?;
+    Ok(Settings {
+        service,
+        id_hasher,
+        retention_days,
+    })
+}
+
+fn id_hasher(
+    env: &mut Env<'_>,
+    kind: juxuan_platform::config::Environment,
+) -> Option<pii::IdHasher> {
+    let raw = match env.optional_secret("JUXUAN_PII_KEY") {
+        Some(key) => secrecy::ExposeSecret::expose_secret(&key).to_owned(),
+        None if kind == juxuan_platform::config::Environment::Production => {
+            env.problem(
+                "JUXUAN_PII_KEY is required in production (32+ random bytes, hex or base64)",
+            );
+            return None;
+        }
+        None => DEVELOPMENT_PII_KEY.to_owned(),
+    };
+    match pii::IdHasher::from_config(&raw) {
+        Ok(h) => Some(h),
+        Err(why) => {
+            env.problem(format!("JUXUAN_PII_KEY is invalid: {why}"));
+            None
+        }
+    }
 }
 
 pub struct App {
     base: Base,
     id_hasher: pii::IdHasher,
+    retention_days: u32,
     /// Facts from the review service's events.
     consumer: juxuan_platform::events::Consumer,
     /// Facts from the ballot service's events.
@@ -147,6 +165,7 @@ impl App {
         Ok(Self {
             base,
             id_hasher: settings.id_hasher.clone(),
+            retention_days: settings.retention_days,
             consumer,
             ballot_consumer,
         })
@@ -164,6 +183,7 @@ impl App {
         let pool = self.base.pool.clone();
         let consumer = self.consumer.spawn(shutdown.clone());
         let ballot_consumer = self.ballot_consumer.spawn(shutdown.clone());
+        let erasure = erasure::spawn(pool.clone(), &AUDIT, self.retention_days, shutdown.clone());
         let mut routes = tonic::service::RoutesBuilder::default();
         routes.add_service(
             AreaServiceServer::new(areas::Areas::new(pool.clone()))
@@ -198,7 +218,23 @@ impl App {
                 shutdown,
             )
             .await;
-        let _ = tokio::join!(consumer, ballot_consumer);
+        let _ = tokio::join!(consumer, ballot_consumer, erasure);
         served
     }
+}
+
+/// The process (the binary's `main`): `serve` (the default), `migrate` or `probe <url>`.
+pub async fn main() -> anyhow::Result<()> {
+    juxuan_platform::service::main(
+        SERVICE,
+        settings,
+        &MIGRATIONS,
+        |settings, shutdown| async move {
+            App::build(&settings)
+                .await?
+                .run_until_stopped(shutdown)
+                .await
+        },
+    )
+    .await
 }

@@ -141,7 +141,7 @@ impl RegisterEntry {
 }
 
 const ENTRY: &str = "SELECT id, name, id_hash, id_masked, gender, birth_date, household_rep, resident_rep \
-     FROM nomination.voters WHERE community_id = $1";
+     FROM nomination.voters WHERE community_id = $1 AND erased_at IS NULL";
 
 /// The nominee as identified: from the register, or from the identity number sent.
 struct Identified {

@@ -132,7 +132,7 @@ pub async fn voters_by_hash(
 ) -> sqlx::Result<Vec<VoterRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {VOTER_COLUMNS} FROM nomination.voters v LEFT JOIN nomination.resident_groups g ON g.id = v.resident_group_id \
-         WHERE v.community_id = $1 AND v.id_hash = $2 AND ($3::uuid IS NULL OR v.id > $3) ORDER BY v.id LIMIT $4"
+         WHERE v.community_id = $1 AND v.erased_at IS NULL AND v.id_hash = $2 AND ($3::uuid IS NULL OR v.id > $3) ORDER BY v.id LIMIT $4"
     )))
     .bind(community_id)
     .bind(hash)
@@ -161,7 +161,7 @@ pub async fn voters(
     });
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {VOTER_COLUMNS} FROM nomination.voters v LEFT JOIN nomination.resident_groups g ON g.id = v.resident_group_id \
-         WHERE v.community_id = $1 AND ($2::text IS NULL OR v.name LIKE $2 OR v.household_no LIKE $2 OR g.name LIKE $2) \
+         WHERE v.community_id = $1 AND v.erased_at IS NULL AND ($2::text IS NULL OR v.name LIKE $2 OR v.household_no LIKE $2 OR g.name LIKE $2) \
          AND ($3::uuid IS NULL OR v.id > $3) ORDER BY v.id LIMIT $4"
     )))
     .bind(community_id)

@@ -160,3 +160,35 @@ impl App {
         served
     }
 }
+
+/// The process (the binary's `main`): `serve` (the default), `migrate`, `probe <url>`.
+pub async fn main() -> anyhow::Result<()> {
+    // `rebuild`: empty the projections and replay every event from the outboxes, then exit.
+    if std::env::args().nth(1).as_deref() == Some("rebuild") {
+        let settings = juxuan_platform::service::settings_or_exit(crate::settings(
+            juxuan_platform::config::Env::from_process(),
+        ));
+        let pool = juxuan_platform::db::connect(
+            &settings.service.common.database_url,
+            2,
+            std::time::Duration::from_secs(60),
+        )
+        .await?;
+        crate::MIGRATIONS.run(&pool).await?;
+        let applied = crate::projections::rebuild(&pool).await?;
+        println!("reporting: projections rebuilt from {applied} events");
+        return Ok(());
+    }
+    juxuan_platform::service::main(
+        crate::SERVICE,
+        crate::settings,
+        &crate::MIGRATIONS,
+        |settings, shutdown| async move {
+            crate::App::build(&settings)
+                .await?
+                .run_until_stopped(shutdown)
+                .await
+        },
+    )
+    .await
+}

@@ -136,3 +136,19 @@ impl App {
         served
     }
 }
+
+/// The process (the binary's `main`): `serve` (the default), `migrate` or `probe <url>`.
+pub async fn main() -> anyhow::Result<()> {
+    juxuan_platform::service::main(
+        SERVICE,
+        settings,
+        &MIGRATIONS,
+        |settings, shutdown| async move {
+            App::build(&settings)
+                .await?
+                .run_until_stopped(shutdown)
+                .await
+        },
+    )
+    .await
+}
