@@ -5,12 +5,18 @@
 //!   test's own and a Redis database of its own, with helpers to call the REST API.
 //! - [`spans`]: the in-memory span exporter every test process installs, for trace tests.
 //! - [`prometheus`]: a checker of the Prometheus text format.
+//! - [`processes`]: the services as processes, for killing and freezing, behind proxies to
+//!   Postgres and Redis that can cut every connection.
 //! - [`district`]: a synthetic district's results fed to the reporting projector.
+//! - [`forged`]: every kind of bad token an attacker could present.
 //! - [`browser`]: headless Chromium over WebDriver, for the console's end-to-end tests.
 
 pub mod browser;
 pub mod district;
 pub mod fixtures;
+pub mod forged;
+pub mod hardening;
+pub mod processes;
 pub mod prometheus;
 
 use std::collections::HashMap;
@@ -106,8 +112,10 @@ pub struct Stack {
     pub grpc_addrs: Vec<(&'static str, SocketAddr)>,
     trigger: Option<Trigger>,
     tasks: Vec<tokio::task::JoinHandle<anyhow::Result<()>>>,
-    /// The ballot service, in a runtime of its own so a test can kill it.
-    pub ballot: BallotHost,
+    /// The ballot service, in a runtime of its own so a test can kill it (in-process stacks).
+    pub ballot: Option<BallotHost>,
+    /// The services as processes ([`Stack::start_processes`]).
+    processes: Option<processes::Processes>,
 }
 
 /// The ballot service running on a thread and a Tokio runtime of its own: `kill` drops the
@@ -189,6 +197,16 @@ impl Stack {
     /// without the tests' telemetry (which keeps every span in memory); the tool installs the
     /// services' own (`juxuan_platform::telemetry::init`).
     pub async fn start_with_pool(max_connections: u32) -> Stack {
+        Self::build(max_connections, &[]).await
+    }
+
+    /// The stack with settings of the gateway's own (limits, token lifetimes) set or replaced.
+    pub async fn start_with_gateway(settings: &[(&'static str, &str)]) -> Stack {
+        spans();
+        Self::build(5, settings).await
+    }
+
+    async fn build(max_connections: u32, gateway_settings: &[(&'static str, &str)]) -> Stack {
         let db = TestDb::create("stack").await;
         let redis_url = isolated_redis_url().await;
         let common = |extra: &[(&'static str, String)]| {
@@ -259,7 +277,7 @@ impl Stack {
                 .expect("service started");
             format!("http://{addr}")
         };
-        let gateway_env = common(&[
+        let mut gateway_pairs = vec![
             ("JUXUAN_HTTP_ADDR", "127.0.0.1:0".to_owned()),
             ("JUXUAN_NOMINATION_URL", url("nomination")),
             ("JUXUAN_REVIEW_URL", url("review")),
@@ -270,7 +288,12 @@ impl Stack {
             ("JUXUAN_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
             ("JUXUAN_LOGIN_ATTEMPTS", "3".to_owned()),
             ("JUXUAN_ACCESS_TOKEN_TTL_SECONDS", "300".to_owned()),
-        ]);
+            // Tests and load tools drive thousands of requests with one token; the limit
+            // itself is tested with a stack of its own.
+            ("JUXUAN_RATE_LIMIT_PER_MINUTE", "1000000".to_owned()),
+        ];
+        gateway_pairs.extend(gateway_settings.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        let gateway_env = common(&gateway_pairs);
         let gateway = juxuan_gateway::App::build(
             juxuan_gateway::Settings::read(gateway_env).expect("settings"),
         )
@@ -294,7 +317,8 @@ impl Stack {
             grpc_addrs,
             trigger: Some(trigger),
             tasks,
-            ballot,
+            ballot: Some(ballot),
+            processes: None,
         };
         stack.wait_ready().await;
         stack
@@ -333,7 +357,10 @@ impl Stack {
                 "a service did not stop cleanly: {result:?}"
             );
         }
-        self.ballot.kill();
+        if let Some(ballot) = self.ballot.as_mut() {
+            ballot.kill();
+        }
+        drop(self.processes.take());
     }
 
     /// A password login; panics unless it succeeds.

@@ -124,9 +124,13 @@ async fn killing_the_ballot_service_under_load_loses_and_doubles_no_acknowledged
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     tokio::task::block_in_place(|| {
-        v.s.stack.ballot.kill();
+        v.s.stack.ballot.as_mut().expect("in-process ballot").kill();
         std::thread::sleep(Duration::from_millis(300));
-        v.s.stack.ballot.restart();
+        v.s.stack
+            .ballot
+            .as_mut()
+            .expect("in-process ballot")
+            .restart();
     });
     let mut acknowledged = Acknowledged::default();
     for client in clients {

@@ -4,19 +4,10 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use juxuan_tests::forged::{claims_of, header_of, signing_key};
 use juxuan_tests::{ADMIN, ADMIN_PASSWORD, DISTRICT, Stack};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-fn header_of(token: &str) -> Value {
-    let part = token.split('.').next().expect("header");
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).expect("base64")).expect("json")
-}
-
-fn claims_of(token: &str) -> Value {
-    let part = token.split('.').nth(1).expect("payload");
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).expect("base64")).expect("json")
-}
 
 async fn me_status(stack: &Stack, token: &str) -> StatusCode {
     stack.get("/api/v1/me", Some(token)).await.0
@@ -330,20 +321,6 @@ async fn revoked_tokens_are_refused_by_the_gateway_and_by_the_service() {
     }
     assert_eq!(me_status(&stack, &access).await, StatusCode::UNAUTHORIZED);
     stack.stop().await;
-}
-
-async fn signing_key(stack: &Stack) -> (String, EncodingKey, String) {
-    let (kid, pem, x): (String, String, String) = sqlx::query_as(
-        "SELECT kid, private_pem, public_x FROM auth.signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1",
-    )
-    .fetch_one(&stack.pool)
-    .await
-    .expect("key");
-    (
-        kid,
-        EncodingKey::from_ed_pem(pem.as_bytes()).expect("pem"),
-        x,
-    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
