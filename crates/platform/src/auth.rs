@@ -240,12 +240,20 @@ pub enum TokenError {
     Revoked,
     #[error("key store unavailable: {0}")]
     Store(#[from] redis::RedisError),
+    /// Redis holds no published keys (flushed, or restarted empty) and the token's key is not
+    /// known here yet: the gateway republishes them within seconds, so this is "try again",
+    /// not "your token is bad".
+    #[error("signing keys not published")]
+    KeysUnpublished,
 }
 
 impl From<TokenError> for AppError {
     fn from(e: TokenError) -> Self {
         match e {
             TokenError::Store(e) => AppError::Unavailable(e.into()),
+            TokenError::KeysUnpublished => {
+                AppError::Unavailable(anyhow::anyhow!("signing keys not published in Redis"))
+            }
             other => {
                 tracing::info!(reason = %other, "token refused");
                 AppError::new(
@@ -315,9 +323,10 @@ impl Verifier {
         *self.inner.keys.write().await = decoded;
     }
 
-    async fn refresh_from_redis(&self) -> Result<(), TokenError> {
+    /// Re-reads the published keys; false when Redis holds none at all.
+    async fn refresh_from_redis(&self) -> Result<bool, TokenError> {
         let Some(redis) = &self.inner.redis else {
-            return Ok(());
+            return Ok(true);
         };
         let _reading = self.inner.refreshing.lock().await;
         let recent = self
@@ -328,7 +337,7 @@ impl Verifier {
             .is_some_and(|t| t.elapsed() < REFRESH_INTERVAL);
         if recent {
             // Read a moment ago (perhaps while this caller waited for it).
-            return Ok(());
+            return Ok(true);
         }
         let mut conn = redis.clone();
         let doc: Option<String> = redis::cmd("GET")
@@ -340,6 +349,7 @@ impl Verifier {
             .last_refresh
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Instant::now());
+        let published = doc.is_some();
         if let Some(jwks) = doc.and_then(|d| serde_json::from_str::<Jwks>(&d).ok()) {
             let decoded = decode_jwks(&jwks);
             let mut keys = self.inner.keys.write().await;
@@ -348,7 +358,7 @@ impl Verifier {
                 *keys = decoded;
             }
         }
-        Ok(())
+        Ok(published)
     }
 
     /// Verifies signature, algorithm, issuer, audience, expiry and revocation.
@@ -364,8 +374,11 @@ impl Verifier {
         }
         let mut key = self.inner.keys.read().await.get(&kid).cloned();
         if key.is_none() {
-            self.refresh_from_redis().await?;
+            let published = self.refresh_from_redis().await?;
             key = self.inner.keys.read().await.get(&kid).cloned();
+            if key.is_none() && !published {
+                return Err(TokenError::KeysUnpublished);
+            }
         }
         let key = key.ok_or(TokenError::UnknownKey)?;
         let mut validation = Validation::new(Algorithm::EdDSA);

@@ -330,6 +330,9 @@ pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Byt
             Err(juxuan_platform::auth::TokenError::Store(e)) => {
                 return Err(AppError::Unavailable(e.into()));
             }
+            Err(juxuan_platform::auth::TokenError::KeysUnpublished) => {
+                return Err(juxuan_platform::auth::TokenError::KeysUnpublished.into());
+            }
             other => other,
         };
         if let Ok(caller) = verified {
