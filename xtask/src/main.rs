@@ -3,6 +3,7 @@
 //! - `test`: lint and test the workspace against private Postgres/Redis instances.
 //! - `up`: build, migrate and run the five services locally.
 //! - `demo`: like `up`, then seed demo areas and users through the REST API.
+//! - `hardening`: the hardening suites at full budget, with a summary table.
 
 /// `println!` that ignores write errors: a closed stdout (e.g. `| head`) must
 /// never panic, least of all while stopping Postgres in a destructor.
@@ -85,6 +86,10 @@ Commands:
                                 direct SQL, and prints throughput, p50/p99, errors, the ratio;
                                 `reporting` reads progress, statistics, report forms and the
                                 export of a 20 × 30-community district and prints p50/p99/max.
+  hardening                     The hardening suites (faults, authorisation matrix, bad input,
+                                secrecy and erasure, property tests) at full budget
+                                (JUXUAN_HARDENING=full, PROPTEST_CASES=2048), then a summary
+                                table of what each suite injected, sent and checked.
   help                          Show this text.
 
 Postgres and Redis:
@@ -125,6 +130,7 @@ fn main() -> ExitCode {
         "demo" => no_args(rest).and_then(|()| stack::cmd_up(true)),
         "services" => no_args(rest).and_then(|()| cmd_services()),
         "bench" => cmd_bench(rest),
+        "hardening" => no_args(rest).and_then(|()| cmd_hardening()),
         "seed" => demo::cmd_seed(rest),
         other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     };
@@ -264,6 +270,83 @@ fn cmd_bench(args: &[String]) -> Res<()> {
         Ok(())
     } else {
         Err(format!("{tool} failed ({status})"))
+    }
+}
+
+/// The test filter of the hardening suites (nextest's expression language).
+const HARDENING_SUITES: &str = "binary(/^hardening_/) | binary(erasure) | binary(ballot_secrecy) \
+     | binary(personal_data) | binary(idempotency) | test(/propert/) | binary(/properties/)";
+
+/// `hardening`: the suites at full budget, then the figures they recorded.
+fn cmd_hardening() -> Res<()> {
+    let root = workspace_root();
+    let services = Services::ensure(&root)?;
+    let figures = root.join("target").join("juxuan").join("hardening");
+    let _ = std::fs::remove_dir_all(&figures);
+    if !has_nextest() {
+        return Err(
+            "`cargo xtask hardening` needs cargo-nextest (cargo install cargo-nextest)".into(),
+        );
+    }
+    let started = std::time::Instant::now();
+    let mut cmd = cargo();
+    cmd.current_dir(&root)
+        .args([
+            "nextest",
+            "run",
+            "--workspace",
+            "--no-fail-fast",
+            "-E",
+            HARDENING_SUITES,
+        ])
+        .env("DATABASE_URL", &services.database_url)
+        .env("REDIS_URL", &services.redis_url)
+        .env("JUXUAN_HARDENING", "full")
+        .env("PROPTEST_CASES", "2048");
+    let status = stack::run_status(&mut cmd, "hardening suites")?;
+    drop(services);
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(&figures) {
+        let mut files: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        files.sort();
+        for file in files {
+            for line in std::fs::read_to_string(&file).unwrap_or_default().lines() {
+                let mut parts = line.splitn(3, '\t');
+                if let (Some(suite), Some(name), Some(value)) =
+                    (parts.next(), parts.next(), parts.next())
+                {
+                    rows.push((suite.to_owned(), name.to_owned(), value.to_owned()));
+                }
+            }
+        }
+    }
+    let width = rows
+        .iter()
+        .map(|(s, n, _)| s.len() + n.len() + 3)
+        .max()
+        .unwrap_or(20);
+    say!(
+        "\nhardening summary (full budget, {:.0} s)",
+        started.elapsed().as_secs_f64()
+    );
+    say!("{:<width$}  {:>10}", "suite / figure", "value");
+    say!("{}", "-".repeat(width + 12));
+    for (suite, name, value) in &rows {
+        say!("{:<width$}  {:>10}", format!("{suite} / {name}"), value);
+    }
+    say!("{}", "-".repeat(width + 12));
+    say!(
+        "result: {}",
+        if status.success() {
+            "every suite passed; nothing lost, doubled or leaked"
+        } else {
+            "FAILED (see above)"
+        }
+    );
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the hardening suites failed ({status})"))
     }
 }
 

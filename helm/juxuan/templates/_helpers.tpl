@@ -186,6 +186,10 @@ dropped), which this chart does not need. Call with (dict "root" $ "component" "
   value: {{ $values.loginAttempts | quote }}
 - name: JUXUAN_LOGIN_WINDOW_SECONDS
   value: {{ $values.loginWindowSeconds | quote }}
+- name: JUXUAN_RATE_LIMIT_PER_MINUTE
+  value: {{ $values.rateLimitPerMinute | quote }}
+- name: JUXUAN_REQUEST_TIMEOUT_SECONDS
+  value: {{ $values.requestTimeoutSeconds | quote }}
 {{- else }}
 - name: JUXUAN_GRPC_ADDR
   value: "0.0.0.0:{{ $ports.grpc }}"
