@@ -24,6 +24,10 @@ pub const AUDIENCE: &str = "juxuan";
 /// Redis key of the public JWKS document the gateway publishes.
 pub const JWKS_KEY: &str = "gw:jwks";
 
+/// Redis key present while Redis holds every revocation (the gateway sets it after loading
+/// them from Postgres). Without it a revoked token cannot be told from a valid one.
+pub const REVOCATIONS_LOADED: &str = "gw:revoked:loaded";
+
 /// Redis key marking a revoked access token until its expiry.
 pub fn revoked_key(jti: &str) -> String {
     format!("gw:revoked:{jti}")
@@ -245,6 +249,10 @@ pub enum TokenError {
     /// not "your token is bad".
     #[error("signing keys not published")]
     KeysUnpublished,
+    /// Redis lost the revocations (flushed, restarted empty) and the gateway has not put them
+    /// back yet: a revoked token would pass, so nothing passes until they are back.
+    #[error("revocations not loaded")]
+    RevocationsUnloaded,
 }
 
 impl From<TokenError> for AppError {
@@ -253,6 +261,9 @@ impl From<TokenError> for AppError {
             TokenError::Store(e) => AppError::Unavailable(e.into()),
             TokenError::KeysUnpublished => {
                 AppError::Unavailable(anyhow::anyhow!("signing keys not published in Redis"))
+            }
+            TokenError::RevocationsUnloaded => {
+                AppError::Unavailable(anyhow::anyhow!("revocations not loaded in Redis"))
             }
             other => {
                 tracing::info!(reason = %other, "token refused");
@@ -390,12 +401,18 @@ impl Verifier {
             .map_err(|e| TokenError::Invalid(e.to_string()))?;
         if let Some(redis) = &self.inner.redis {
             let mut conn = redis.clone();
-            let revoked: bool = redis::cmd("EXISTS")
+            let (revoked, loaded): (bool, bool) = redis::pipe()
+                .cmd("EXISTS")
                 .arg(revoked_key(&data.claims.jti))
+                .cmd("EXISTS")
+                .arg(REVOCATIONS_LOADED)
                 .query_async(&mut conn)
                 .await?;
             if revoked {
                 return Err(TokenError::Revoked);
+            }
+            if !loaded {
+                return Err(TokenError::RevocationsUnloaded);
             }
         }
         Ok(Caller::from_claims(data.claims, token))

@@ -21,7 +21,7 @@ pub const OUTBOX_PENDING: &str = "juxuan_outbox_pending_events";
 pub const EVENTS_PUBLISHED: &str = "juxuan_events_published_total";
 pub const EVENTS_CONSUMED: &str = "juxuan_events_consumed_total";
 pub const LOGIN_FAILURES: &str = "juxuan_login_failures_total";
-/// Requests refused by the gateway's per-caller rate limit.
+/// Requests refused by the gateway's per-caller rate limit or its bound on requests in flight.
 pub const RATE_LIMITED: &str = "juxuan_rate_limited_total";
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -96,7 +96,7 @@ fn describe() {
     describe_counter!(LOGIN_FAILURES, "Failed password logins.");
     describe_counter!(
         RATE_LIMITED,
-        "Requests refused by the per-caller rate limit."
+        "Requests refused by the per-caller rate limit or the bound on requests in flight."
     );
 }
 

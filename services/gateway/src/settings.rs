@@ -27,6 +27,8 @@ pub struct Settings {
     pub rate_limit_per_minute: u32,
     /// Longest time a request may take (`JUXUAN_REQUEST_TIMEOUT_SECONDS`).
     pub request_timeout_secs: u64,
+    /// Requests in flight before more are refused with 503 (`JUXUAN_MAX_IN_FLIGHT`).
+    pub max_in_flight: usize,
 }
 
 impl Settings {
@@ -69,6 +71,10 @@ impl Settings {
         let login_window_secs = env.or("JUXUAN_LOGIN_WINDOW_SECONDS", 900u64);
         let rate_limit_per_minute = env.or("JUXUAN_RATE_LIMIT_PER_MINUTE", 1200u32);
         let request_timeout_secs = env.or("JUXUAN_REQUEST_TIMEOUT_SECONDS", 60u64);
+        let max_in_flight = env.or("JUXUAN_MAX_IN_FLIGHT", 2048usize);
+        if max_in_flight == 0 {
+            env.problem("JUXUAN_MAX_IN_FLIGHT must be at least 1");
+        }
         if !(1..=3600).contains(&request_timeout_secs) {
             env.problem("JUXUAN_REQUEST_TIMEOUT_SECONDS must be between 1 and 3600");
         }
@@ -89,6 +95,7 @@ impl Settings {
                 login_window_secs,
                 rate_limit_per_minute,
                 request_timeout_secs,
+                max_in_flight,
             })
         })
     }

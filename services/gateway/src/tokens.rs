@@ -245,7 +245,7 @@ impl Throttle {
     }
 }
 
-const REVOCATIONS_MARKER: &str = "gw:revoked:loaded";
+use juxuan_platform::auth::REVOCATIONS_LOADED as REVOCATIONS_MARKER;
 
 /// Records an access token's revocation in Postgres and Redis.
 pub async fn revoke_access(
@@ -279,11 +279,14 @@ pub async fn resync(
     keys.reload().await?;
     keys.publish(redis, verifier).await?;
     let mut conn = redis.clone();
-    let loaded: bool = redis::cmd("EXISTS")
+    // Reloaded when the marker is gone (Redis lost the revocations) and, to repair evictions,
+    // once a day an hour before it expires, so it never lapses while Redis keeps its data:
+    // without it every service refuses every token (503) until it is back.
+    let ttl: i64 = redis::cmd("TTL")
         .arg(REVOCATIONS_MARKER)
         .query_async(&mut conn)
         .await?;
-    if loaded {
+    if ttl > 3_600 || ttl == -1 {
         return Ok(());
     }
     let now = OffsetDateTime::now_utc().unix_timestamp();
@@ -298,7 +301,6 @@ pub async fn resync(
             .arg(ttl)
             .ignore();
     }
-    // The marker expires too, so an eviction of revocations is repaired within a day at worst.
     pipe.cmd("SET")
         .arg(REVOCATIONS_MARKER)
         .arg(1)

@@ -330,8 +330,11 @@ pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Byt
             Err(juxuan_platform::auth::TokenError::Store(e)) => {
                 return Err(AppError::Unavailable(e.into()));
             }
-            Err(juxuan_platform::auth::TokenError::KeysUnpublished) => {
-                return Err(juxuan_platform::auth::TokenError::KeysUnpublished.into());
+            Err(
+                e @ (juxuan_platform::auth::TokenError::KeysUnpublished
+                | juxuan_platform::auth::TokenError::RevocationsUnloaded),
+            ) => {
+                return Err(e.into());
             }
             other => other,
         };

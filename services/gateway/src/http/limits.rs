@@ -1,4 +1,5 @@
-//! Abuse limits every request passes: a rate per caller and a deadline.
+//! Abuse limits every request passes: a bound on requests in flight, a rate per caller and a
+//! deadline.
 //!
 //! The rate is counted per bearer token (its SHA-256, so a caller can only spend its own
 //! allowance) in one-minute windows in Redis (`gw:rate:<hash>:<minute>`), shared by every
@@ -103,6 +104,31 @@ pub async fn deadline(State(limit): State<Duration>, request: Request, next: Nex
     }
 }
 
+/// At most this many requests in flight per gateway (`JUXUAN_MAX_IN_FLIGHT`); one more is
+/// answered 503 `request.overloaded` at once instead of waiting in an unbounded queue, so
+/// memory stays bounded and the client's retry goes to a replica with room.
+pub async fn in_flight(
+    State(permits): State<std::sync::Arc<tokio::sync::Semaphore>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Ok(_permit) = permits.try_acquire() else {
+        metrics::counter!(juxuan_platform::metrics::RATE_LIMITED).increment(1);
+        let mut response = AppError::new(
+            Kind::Unavailable,
+            "request.overloaded",
+            Text::new("服务繁忙，请稍后重试", "The service is busy; retry shortly"),
+        )
+        .into_response();
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static("1"),
+        );
+        return response;
+    };
+    next.run(request).await
+}
+
 /// The largest body a route takes: the register and area imports take files, everything else
 /// a JSON document.
 pub fn body_limit(path: &str) -> usize {
@@ -150,6 +176,43 @@ mod tests {
         let problem: serde_json::Value = serde_json::from_slice(&body).expect("json");
         assert_eq!(problem["code"], "request.timeout");
         assert_eq!(call("/quick").await.expect("answer").status(), 200);
+    }
+
+    #[tokio::test]
+    async fn a_request_beyond_the_in_flight_bound_is_refused_at_once() {
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
+        let app = Router::new()
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    "done"
+                }),
+            )
+            .layer(from_fn_with_state(permits, in_flight));
+        let first = tokio::spawn(
+            app.clone()
+                .oneshot(Request::get("/slow").body(Body::empty()).expect("request")),
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let started = std::time::Instant::now();
+        let second = app
+            .clone()
+            .oneshot(Request::get("/slow").body(Body::empty()).expect("request"))
+            .await
+            .expect("answer");
+        assert_eq!(second.status(), 503);
+        assert!(
+            started.elapsed() < Duration::from_millis(200),
+            "refused at once"
+        );
+        assert_eq!(second.headers()["retry-after"], "1");
+        assert_eq!(first.await.expect("task").expect("answer").status(), 200);
+        let third = app
+            .oneshot(Request::get("/slow").body(Body::empty()).expect("request"))
+            .await
+            .expect("answer");
+        assert_eq!(third.status(), 200, "the permit came back");
     }
 
     #[test]

@@ -315,6 +315,10 @@ pub fn router(state: AppState, ready: Readiness) -> Router {
             limits::deadline,
         ))
         .layer(from_fn_with_state(state.clone(), limits::rate_limit))
+        .layer(from_fn_with_state(
+            Arc::new(tokio::sync::Semaphore::new(state.settings.max_in_flight)),
+            limits::in_flight,
+        ))
         .with_state(state);
     api.merge(juxuan_platform::admin::routes(ready))
         .layer(DefaultBodyLimit::max(MAX_BODY))

@@ -32,7 +32,7 @@ use super::{
         audit::list, audit::verify,
     ),
     components(schemas(super::Problem, super::ProblemField)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonProblems),
     tags((name = "identity", description = "Tokens, accounts, clients"), (name = "areas", description = "Districts, streets, communities, resident groups"), (name = "elections", description = "Elections, contests, drill clocks"), (name = "register", description = "Voter registers"), (name = "nominations", description = "Nominations and the nominees' eligibility"), (name = "review", description = "Qualification review and official candidate lists"), (name = "election-day", description = "Polls, check-in, ballots, counting, results and certificates"), (name = "reporting", description = "Progress, report forms, filings, statistics, export"), (name = "audit", description = "Audit trails of every service and their verification")),
 )]
 pub struct ApiDoc;
@@ -51,6 +51,76 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// The answers every operation can give besides its own: 400 for a malformed request (id,
+/// body, query, media type), 401/403/404/429 wherever a token is asked for (an object named in
+/// the path, query or body may be unknown), 503 when a dependency is down or the deadline passed. Each is a problem
+/// document; declaring them keeps clients (and schemathesis) from meeting undocumented codes.
+struct CommonProblems;
+
+/// Operations anyone may call.
+const PUBLIC_PATHS: &[&str] = &[
+    "/.well-known/jwks.json",
+    "/api/v1/auth/revoke",
+    "/api/v1/auth/token",
+    "/api/v1/openapi.json",
+];
+
+impl Modify for CommonProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in &mut openapi.paths.paths {
+            let public = PUBLIC_PATHS.contains(&path.as_str());
+            let mut common: Vec<(&str, &str)> = vec![
+                ("400", "Malformed request: id, body, query or media type"),
+                (
+                    "503",
+                    "A service or store is unavailable, or the request took too long; retry (with the same Idempotency-Key)",
+                ),
+            ];
+            if !public {
+                common.extend([
+                    ("401", "No token, or an invalid, expired or revoked one"),
+                    ("403", "Outside the caller's role or area"),
+                    ("429", "Over the caller's rate (`Retry-After`)"),
+                ]);
+            }
+            if !public {
+                // An object named in the path, the query or the body may be unknown.
+                common.push(("404", "Unknown or invisible object"));
+            }
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for (status, description) in &common {
+                    operation
+                        .responses
+                        .responses
+                        .entry((*status).to_owned())
+                        .or_insert_with(|| problem(description).into());
+                }
+            }
+        }
     }
 }
 
