@@ -4,8 +4,8 @@
 //! every kind of bad token, each of which must be 401.
 //!
 //! Outcomes are classed as `granted` (2xx), `refused` (401, 403, 404: the caller learns
-//! nothing) and `rejected` (any other 4xx: past the caller's checks, refused for what was
-//! sent). Bodies are `{}`, so most granted writes are rejected for their content, not carried
+//! nothing), `rejected` (any other 4xx: past the caller's checks, refused for what was sent)
+//! and `server-error` (5xx), which always fails. Bodies are `{}`, so most granted writes are rejected for their content, not carried
 //! out. A row fails when it is granted but the table says otherwise (an unexpected 2xx), when
 //! the table says refused and it is not, or when the table says it passes and it is refused (a
 //! role lost its access). Set `JUXUAN_BLESS=1` to rewrite the table after a deliberate change,
@@ -34,6 +34,8 @@ enum Class {
     Granted,
     Refused,
     Rejected,
+    /// A 5xx: never in the table, always a failure.
+    ServerError,
 }
 
 impl Class {
@@ -41,6 +43,7 @@ impl Class {
         match status.as_u16() {
             200..=299 => Class::Granted,
             401 | 403 | 404 => Class::Refused,
+            500..=599 => Class::ServerError,
             _ => Class::Rejected,
         }
     }
@@ -50,6 +53,7 @@ impl Class {
             Class::Granted => "granted",
             Class::Refused => "refused",
             Class::Rejected => "rejected",
+            Class::ServerError => "server-error",
         }
     }
 
@@ -58,6 +62,7 @@ impl Class {
             "granted" => Class::Granted,
             "refused" => Class::Refused,
             "rejected" => Class::Rejected,
+            "server-error" => Class::ServerError,
             other => panic!("unknown class {other} in {TABLE}"),
         }
     }
@@ -65,6 +70,7 @@ impl Class {
     /// Whether `observed` keeps the promise of the table's `self`.
     fn admits(self, observed: Class) -> bool {
         match (self, observed) {
+            (_, Class::ServerError) | (Class::ServerError, _) => false,
             (_, Class::Granted) => self == Class::Granted,
             (Class::Refused, other) => other == Class::Refused,
             (_, Class::Refused) => false,

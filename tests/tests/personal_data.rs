@@ -1,5 +1,5 @@
-//! Identity numbers never leave the register's edge: no API response, log line, event or
-//! stored row holds a full number, whatever path it came in by.
+//! Identity numbers never leave the register's edge: no API response, log line, span, event
+//! or stored row holds a full number, whatever path it came in by.
 
 use juxuan_tests::{Stack, identity_number, logs};
 use reqwest::StatusCode;
@@ -159,6 +159,19 @@ async fn no_response_log_line_event_or_row_holds_a_full_identity_number() {
     assert!(rows.len() > 10, "the rows were read");
     let logs = logs();
     assert!(logs.contains("register imported"), "the logs were captured");
+    // Every span's name, attributes and events, as text.
+    let spans: Vec<String> = juxuan_tests::spans()
+        .get_finished_spans()
+        .expect("spans")
+        .iter()
+        .map(|span| {
+            format!(
+                "{} {:?} {:?}",
+                span.name, span.attributes, span.events.events
+            )
+        })
+        .collect();
+    assert!(!spans.is_empty(), "the spans were captured");
     for id in &ids {
         for (i, body) in seen.iter().enumerate() {
             assert!(
@@ -173,6 +186,10 @@ async fn no_response_log_line_event_or_row_holds_a_full_identity_number() {
         assert!(
             rows.iter().all(|r| !r.contains(id.as_str())),
             "a stored row or event holds an identity number"
+        );
+        assert!(
+            spans.iter().all(|s| !s.contains(id.as_str())),
+            "a span holds an identity number"
         );
     }
     stack.stop().await;

@@ -190,6 +190,8 @@ dropped), which this chart does not need. Call with (dict "root" $ "component" "
   value: {{ $values.rateLimitPerMinute | quote }}
 - name: JUXUAN_REQUEST_TIMEOUT_SECONDS
   value: {{ $values.requestTimeoutSeconds | quote }}
+- name: JUXUAN_MAX_IN_FLIGHT
+  value: {{ $values.maxInFlight | quote }}
 {{- else }}
 - name: JUXUAN_GRPC_ADDR
   value: "0.0.0.0:{{ $ports.grpc }}"
