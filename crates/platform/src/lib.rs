@@ -29,6 +29,7 @@ pub mod grpc;
 pub mod http;
 pub mod metrics;
 pub mod redis;
+pub mod retention;
 pub mod scope;
 pub mod service;
 pub mod shutdown;

@@ -18,7 +18,8 @@
 use juxuan_domain::calendar;
 use juxuan_platform::audit::{self, AuditLog};
 use juxuan_platform::auth::Role;
-use juxuan_platform::config::Env;
+pub use juxuan_platform::retention::retention_days;
+use juxuan_platform::retention::{self, ERASED, ERASED_NAME, TERM_YEARS};
 use juxuan_platform::shutdown::Shutdown;
 use sqlx::PgPool;
 use time::{Date, OffsetDateTime};
@@ -27,19 +28,8 @@ use uuid::Uuid;
 use crate::facts::DISTRICT_OFFSET;
 use crate::polls::lock_contest;
 
-/// The name a pseudonymised elector is left with.
-pub const ERASED_NAME: &str = "已删除";
-/// The audit action of an erasure.
-pub const ERASED: &str = "personal_data.erased";
 /// Who erases: the service itself.
 pub const ACTOR: &str = "system:ballot";
-/// R-TERM: a committee's term in years (every profile's `term_years`).
-pub const TERM_YEARS: i32 = 5;
-/// `JUXUAN_RETENTION_DAYS` when unset.
-pub const DEFAULT_RETENTION_DAYS: u32 = 365;
-/// How often the job runs (and once at start).
-pub const INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
-
 /// One contest whose personal data was erased, with how many rows were affected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Erased {
@@ -52,13 +42,6 @@ pub struct Erased {
     pub checkins: u64,
 }
 
-/// Reads `JUXUAN_RETENTION_DAYS` (whole days, 0 allowed), recording a problem like any other
-/// setting when it is not a whole number of days.
-pub fn retention_days(env: &mut Env<'_>) -> u32 {
-    // A value too large for the calendar never makes a contest due (see `due`): the safe side.
-    env.or("JUXUAN_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
-}
-
 /// Whether a contest held on `election_day` is due for erasure on `as_of`: the term (R-TERM)
 /// counted from election day, then the retention period, have passed.
 ///
@@ -68,8 +51,7 @@ pub fn retention_days(env: &mut Env<'_>) -> u32 {
 /// side for results that may still be questioned.
 pub fn due(election_day: Date, retention_days: u32, as_of: Date) -> bool {
     calendar::add_years(election_day, TERM_YEARS)
-        .and_then(|term_end| term_end.checked_add(time::Duration::days(i64::from(retention_days))))
-        .is_some_and(|erase_on| erase_on <= as_of)
+        .is_some_and(|term_end| retention::due(term_end, retention_days, as_of))
 }
 
 /// Erases the personal data of every contest due on `as_of`, not erased yet and with no poll
@@ -195,30 +177,20 @@ pub fn spawn(
     retention_days: u32,
     shutdown: Shutdown,
 ) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            let today = OffsetDateTime::now_utc().to_offset(DISTRICT_OFFSET).date();
-            match erase_due(&pool, log, today, retention_days).await {
-                Ok(erased) => {
-                    for e in &erased {
-                        tracing::info!(
-                            contest.id = %e.contest_id,
-                            electors = e.electors,
-                            register_names = e.register_names,
-                            checkins = e.checkins,
-                            "personal data of a contest erased after its term and the retention period"
-                        );
-                    }
-                }
-                Err(e) => tracing::warn!(
-                    error = format!("{e:#}"),
-                    "erasing personal data failed; will retry in an hour"
-                ),
+    retention::spawn("ballot", DISTRICT_OFFSET, shutdown, move |today| {
+        let pool = pool.clone();
+        async move {
+            let erased = erase_due(&pool, log, today, retention_days).await?;
+            for e in &erased {
+                tracing::info!(
+                    contest.id = %e.contest_id,
+                    electors = e.electors,
+                    register_names = e.register_names,
+                    checkins = e.checkins,
+                    "personal data of a contest erased after its term and the retention period"
+                );
             }
-            tokio::select! {
-                () = shutdown.clone().wait() => break,
-                () = tokio::time::sleep(INTERVAL) => {}
-            }
+            Ok(erased.len())
         }
     })
 }
@@ -240,27 +212,6 @@ mod tests {
         assert!(
             !due(day, u32::MAX, date!(9999 - 12 - 31)),
             "beyond the calendar: never"
-        );
-    }
-
-    #[test]
-    fn the_retention_setting_defaults_to_a_year_allows_zero_and_reports_a_bad_value() {
-        let mut env = Env::from_pairs(&[]);
-        assert_eq!(retention_days(&mut env), 365);
-        assert!(env.finish(|| Some(())).is_ok());
-
-        let pairs = [("JUXUAN_RETENTION_DAYS", "0")];
-        let mut env = Env::from_pairs(&pairs);
-        assert_eq!(retention_days(&mut env), 0);
-        assert!(env.finish(|| Some(())).is_ok());
-
-        let pairs = [("JUXUAN_RETENTION_DAYS", "-1")];
-        let mut env = Env::from_pairs(&pairs);
-        let _ = retention_days(&mut env);
-        let err = env.finish(|| Some(())).expect_err("a negative retention");
-        assert!(
-            err.problems[0].starts_with("JUXUAN_RETENTION_DAYS is invalid"),
-            "{err}"
         );
     }
 }

@@ -21,7 +21,8 @@
 use juxuan_domain::calendar;
 use juxuan_platform::audit::{self, AuditLog};
 use juxuan_platform::auth::Role;
-use juxuan_platform::config::Env;
+pub use juxuan_platform::retention::retention_days;
+use juxuan_platform::retention::{self, ERASED, ERASED_NAME, TERM_YEARS, due};
 use juxuan_platform::shutdown::Shutdown;
 use sqlx::PgPool;
 use time::{Date, OffsetDateTime};
@@ -29,19 +30,8 @@ use uuid::Uuid;
 
 use crate::clock;
 
-/// The name a pseudonymised person is left with.
-pub const ERASED_NAME: &str = "已删除";
-/// The audit action of an erasure.
-pub const ERASED: &str = "personal_data.erased";
 /// Who erases: the service itself.
 pub const ACTOR: &str = "system:nomination";
-/// R-TERM: a committee's term in years (every profile's `term_years`).
-pub const TERM_YEARS: i32 = 5;
-/// `JUXUAN_RETENTION_DAYS` when unset.
-pub const DEFAULT_RETENTION_DAYS: u32 = 365;
-/// How often the job runs (and once at start).
-pub const INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
-
 /// One election whose personal data was erased, with how many rows were pseudonymised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Erased {
@@ -52,25 +42,10 @@ pub struct Erased {
     pub voters: u64,
 }
 
-/// Reads `JUXUAN_RETENTION_DAYS` (whole days, 0 allowed), recording a problem like any other
-/// setting when it is not a whole number of days.
-pub fn retention_days(env: &mut Env<'_>) -> u32 {
-    // A value too large for the calendar never makes an election due (see `due`): the safe side.
-    env.or("JUXUAN_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
-}
-
 /// The day the committee's term ends (R-TERM): the election's `term_ends_on` when set, else
 /// its latest contest's election day plus the term. `None`: neither is known (no contest).
 pub fn term_ends_on(set_on: Option<Date>, last_election_day: Option<Date>) -> Option<Date> {
     set_on.or_else(|| calendar::add_years(last_election_day?, TERM_YEARS))
-}
-
-/// Whether personal data kept until `term_end` is due for erasure on `as_of`: the retention
-/// period after the term's end has passed (`term_end + retention_days <= as_of`).
-pub fn due(term_end: Date, retention_days: u32, as_of: Date) -> bool {
-    term_end
-        .checked_add(time::Duration::days(i64::from(retention_days)))
-        .is_some_and(|erase_on| erase_on <= as_of)
 }
 
 /// Erases the personal data of every election due on `as_of` and not erased yet; what was
@@ -211,31 +186,26 @@ pub fn spawn(
     retention_days: u32,
     shutdown: Shutdown,
 ) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            let today = clock::Clock::Live.today(OffsetDateTime::now_utc());
-            match erase_due(&pool, log, today, retention_days).await {
-                Ok(erased) => {
-                    for e in &erased {
-                        tracing::info!(
-                            election.id = %e.election_id,
-                            electors = e.electors,
-                            voters = e.voters,
-                            "personal data of an election erased after its term and the retention period"
-                        );
-                    }
+    retention::spawn(
+        "nomination",
+        clock::DISTRICT_OFFSET,
+        shutdown,
+        move |today| {
+            let pool = pool.clone();
+            async move {
+                let erased = erase_due(&pool, log, today, retention_days).await?;
+                for e in &erased {
+                    tracing::info!(
+                        election.id = %e.election_id,
+                        electors = e.electors,
+                        voters = e.voters,
+                        "personal data of an election erased after its term and the retention period"
+                    );
                 }
-                Err(e) => tracing::warn!(
-                    error = format!("{e:#}"),
-                    "erasing personal data failed; will retry in an hour"
-                ),
+                Ok(erased.len())
             }
-            tokio::select! {
-                () = shutdown.clone().wait() => break,
-                () = tokio::time::sleep(INTERVAL) => {}
-            }
-        }
-    })
+        },
+    )
 }
 
 #[cfg(test)]
@@ -259,42 +229,5 @@ mod tests {
             Some(date!(2029 - 02 - 28))
         );
         assert_eq!(term_ends_on(None, None), None);
-    }
-
-    #[test]
-    fn personal_data_is_due_once_the_retention_period_after_the_term_has_passed() {
-        let end = date!(2029 - 05 - 24);
-        assert!(!due(end, 0, date!(2029 - 05 - 23)));
-        assert!(due(end, 0, date!(2029 - 05 - 24)));
-        assert!(!due(end, 365, date!(2030 - 05 - 23)));
-        assert!(due(end, 365, date!(2030 - 05 - 24)));
-        assert!(
-            !due(end, u32::MAX, date!(9999 - 12 - 31)),
-            "beyond the calendar: never"
-        );
-    }
-
-    #[test]
-    fn the_retention_setting_defaults_to_a_year_allows_zero_and_reports_a_bad_value() {
-        let mut env = Env::from_pairs(&[]);
-        assert_eq!(retention_days(&mut env), 365);
-        assert!(env.finish(|| Some(())).is_ok());
-
-        let pairs = [("JUXUAN_RETENTION_DAYS", "0")];
-        let mut env = Env::from_pairs(&pairs);
-        assert_eq!(retention_days(&mut env), 0);
-        assert!(env.finish(|| Some(())).is_ok());
-
-        for bad in ["-1", "a year", "1.5"] {
-            let pairs = [("JUXUAN_RETENTION_DAYS", bad)];
-            let mut env = Env::from_pairs(&pairs);
-            let _ = retention_days(&mut env);
-            let err = env.finish(|| Some(())).expect_err(bad);
-            assert_eq!(err.problems.len(), 1, "{err}");
-            assert!(
-                err.problems[0].starts_with("JUXUAN_RETENTION_DAYS is invalid"),
-                "{err}"
-            );
-        }
     }
 }
