@@ -144,9 +144,15 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
         .and_then(|v| v.to_str().ok())
         .and_then(bearer)
         .map(str::to_owned);
-    let caller = match token {
-        Some(t) => state.verifier.verify(&t).await.ok(),
-        None => None,
+    // Verified already by the write gate when the token is good.
+    let known = request
+        .extensions()
+        .get::<juxuan_platform::auth::Caller>()
+        .cloned();
+    let caller = match (known, token) {
+        (Some(caller), _) => Some(caller),
+        (None, Some(t)) => state.verifier.verify(&t).await.ok(),
+        (None, None) => None,
     };
     let Some(caller) = caller else {
         return next.run(request).await;

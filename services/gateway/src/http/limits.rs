@@ -1,5 +1,6 @@
-//! Abuse limits every request passes: a bound on requests in flight, a rate per caller and a
-//! deadline.
+//! Abuse limits every request passes: a bound on requests in flight, a rate per caller, a
+//! deadline, and a gate that refuses read-only and single-purpose roles' writes before their
+//! bodies are read.
 //!
 //! The rate is counted per bearer token (its SHA-256, so a caller can only spend its own
 //! allowance) in one-minute windows in Redis (`gw:rate:<hash>:<minute>`), shared by every
@@ -18,6 +19,7 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use juxuan_platform::AppError;
+use juxuan_platform::auth::Role;
 use juxuan_platform::error::{Kind, Text};
 
 use super::AppState;
@@ -126,6 +128,45 @@ pub async fn in_flight(
         );
         return response;
     };
+    next.run(request).await
+}
+
+/// Roles that write nowhere, or in one place only, are refused before their request body is
+/// read, as API.md's order of refusals asks (role before content): observers and machine
+/// clients only read, terminals only cast, tellers only enter (and withdraw) paper ballots,
+/// district reviewers only decide reviews.
+/// The verified caller is left in the request for the handler. Everyone else's writes are
+/// checked by the services, by role and area, as before.
+pub async fn write_gate(
+    State(state): State<AppState>,
+    matched: Option<axum::extract::MatchedPath>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if request.method() == axum::http::Method::GET || request.method() == axum::http::Method::HEAD {
+        return next.run(request).await;
+    }
+    let Some(token) = bearer(&request).map(str::to_owned) else {
+        return next.run(request).await;
+    };
+    // A bad token is the handler's to refuse (401); so is an unavailable key store.
+    let Ok(caller) = state.verifier.verify(&token).await else {
+        return next.run(request).await;
+    };
+    let route = matched
+        .as_ref()
+        .map_or("", axum::extract::MatchedPath::as_str);
+    let allowed = match caller.role {
+        Role::Observer | Role::Client => false,
+        Role::Terminal => route == "/api/v1/polls/{id}/ballots",
+        Role::Teller => route.starts_with("/api/v1/polls/{id}/paper-ballots"),
+        Role::DistrictReviewer => route == "/api/v1/nominations/{id}/decisions",
+        _ => true,
+    };
+    if !allowed && !route.starts_with("/api/v1/auth/") {
+        return AppError::forbidden().into_response();
+    }
+    request.extensions_mut().insert(caller);
     next.run(request).await
 }
 

@@ -308,6 +308,7 @@ pub fn router(state: AppState, ready: Readiness) -> Router {
         .route("/api/v1/audit:verify", get(audit::verify))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route_layer(from_fn_with_state(state.clone(), idempotency::idempotency))
+        .route_layer(from_fn_with_state(state.clone(), limits::write_gate))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(
