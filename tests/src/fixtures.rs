@@ -43,6 +43,14 @@ pub fn id_of(birth: &str, seq: u32) -> String {
     identity_number(birth, seq, seq % 2 == 1)
 }
 
+/// The identity number of the `i`-th person [`Setup::add_voters`] registers (from 0): forty a
+/// day from 1 January 1990, on the first 28 days of each month.
+pub fn added_voter_id(i: u32) -> String {
+    let day = i / 40;
+    let birth = format!("1990{:02}{:02}", 1 + (day / 28) % 12, 1 + day % 28);
+    id_of(&birth, 1 + i % 40)
+}
+
 impl Setup {
     pub async fn start() -> Setup {
         Self::start_with(json!(null)).await
@@ -130,14 +138,13 @@ impl Setup {
         }
     }
 
-    /// Registers `n` more adults (乙1, 乙2, …, born in January 1990); their voter ids, in order.
+    /// Registers `n` more adults (乙1, 乙2, …, born in 1990; up to 13,440); their voter ids, in
+    /// order.
     pub async fn add_voters(&mut self, n: u32) -> Vec<String> {
         let st = &self.stack;
         let mut csv = String::from("name,id_number,household_rep,resident_rep\n");
         for i in 0..n {
-            let birth = format!("199001{:02}", 1 + i / 40);
-            let seq = 1 + i % 40;
-            csv.push_str(&format!("乙{},{},false,false\n", i + 1, id_of(&birth, seq)));
+            csv.push_str(&format!("乙{},{},false,false\n", i + 1, added_voter_id(i)));
         }
         let r = st
             .http

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use juxuan_tests::fixtures::{NOMINEES, Setup, id_of, marks};
+use juxuan_tests::fixtures::{NOMINEES, Setup, added_voter_id, marks};
 use juxuan_tests::{Stack, hardening};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -118,12 +118,23 @@ async fn killed_services_and_cut_databases_lose_no_vote_and_count_none_twice() {
     let run = interval * (faults + 1);
     let started = Instant::now();
     let workers = 8usize;
+    // Unguessable idempotency keys, one per request, kept for the replays below.
+    let keys: Arc<HashMap<String, (String, String)>> = Arc::new(
+        voters
+            .iter()
+            .map(|v| {
+                let key = || uuid::Uuid::new_v4().to_string();
+                (v.clone(), (key(), key()))
+            })
+            .collect(),
+    );
     let queue = Arc::new(std::sync::Mutex::new(
         voters.clone().into_iter().enumerate(),
     ));
     let mut tasks = Vec::new();
     for _ in 0..workers {
-        let (client, ledger, queue) = (client.clone(), ledger.clone(), queue.clone());
+        let (client, ledger, queue, keys) =
+            (client.clone(), ledger.clone(), queue.clone(), keys.clone());
         let (officer, terminal, poll) = (v.s.officer.clone(), v.terminal.clone(), poll.clone());
         let (directors, members) = (directors.clone(), members.clone());
         tasks.push(tokio::spawn(async move {
@@ -138,7 +149,7 @@ async fn killed_services_and_cut_databases_lose_no_vote_and_count_none_twice() {
                     .post(
                         &format!("/api/v1/polls/{poll}/checkins"),
                         &officer,
-                        &format!("checkin-{voter}"),
+                        &keys[&voter].0,
                         &json!({"voter_id": voter}),
                     )
                     .await;
@@ -169,7 +180,7 @@ async fn killed_services_and_cut_databases_lose_no_vote_and_count_none_twice() {
                     .post(
                         &format!("/api/v1/polls/{poll}/ballots"),
                         &terminal,
-                        &format!("cast-{voter}"),
+                        &keys[&voter].1,
                         &json!({"ballot_token": token, "choices": choices}),
                     )
                     .await;
@@ -375,7 +386,7 @@ async fn killed_services_and_cut_databases_lose_no_vote_and_count_none_twice() {
             .http
             .post(format!("{}/api/v1/polls/{poll}/checkins", client.base))
             .bearer_auth(&v.s.officer)
-            .header("idempotency-key", format!("checkin-{voter}"))
+            .header("idempotency-key", &keys[voter].0)
             .json(&json!({"voter_id": voter}))
             .send()
             .await
@@ -384,6 +395,37 @@ async fn killed_services_and_cut_databases_lose_no_vote_and_count_none_twice() {
         assert_eq!(response.status(), StatusCode::CREATED);
         let again: Value = response.json().await.expect("json");
         assert_eq!(&again, first);
+    }
+
+    // The gateway's idempotency records of check-ins and casts hold no voter id, ballot token
+    // or receipt: they are sealed under the clients' keys (ADR 15).
+    let kept: Vec<String> = sqlx::query_scalar(
+        "SELECT key || ' ' || request_hash || ' ' || encode(coalesce(body, ''), 'escape') FROM auth.idempotency_keys",
+    )
+    .fetch_all(&stack.pool)
+    .await
+    .expect("idempotency records");
+    assert!(
+        kept.len() >= ledger.checked_in.len(),
+        "the records were read"
+    );
+    for record in &kept {
+        for (voter, token) in &ledger.checked_in {
+            assert!(
+                !record.contains(voter.as_str()),
+                "a voter id in an idempotency record"
+            );
+            assert!(
+                !record.contains(token.as_str()),
+                "a ballot token in an idempotency record"
+            );
+        }
+        for receipt in &ledger.receipts {
+            assert!(
+                !record.contains(receipt.as_str()),
+                "a receipt in an idempotency record"
+            );
+        }
     }
 
     // No identity number or ballot token in any log line or event.
@@ -409,7 +451,7 @@ async fn killed_services_and_cut_databases_lose_no_vote_and_count_none_twice() {
         }
     }
     for i in 0..electors {
-        let number = id_of(&format!("199001{:02}", 1 + i / 40), 1 + i % 40);
+        let number = added_voter_id(i);
         assert!(!logs.contains(&number), "an identity number in the logs");
         assert!(!events.contains(&number), "an identity number in an event");
     }

@@ -2,7 +2,9 @@
 //! admin: generated and mutated requests for every operation, with no 5xx, no status code,
 //! content type or body outside the document. Only `keys:rotate` is left out: it retires the
 //! key the run's own token is signed with. Budget: 5 examples per operation and phase in
-//! `cargo xtask test`, 60 under `cargo xtask hardening`.
+//! `cargo xtask test`, 60 under `cargo xtask hardening`. One worker: with two, hypothesis
+//! (schemathesis's engine) once failed inside itself ("AST constructor recursion depth
+//! mismatch"), a fault of the tool, not of the API.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -68,7 +70,7 @@ async fn generated_requests_meet_no_server_error_and_no_answer_outside_the_docum
         ])
         .args(["--exclude-path", "/api/v1/auth/keys:rotate"])
         .args(["--max-examples", &examples.to_string()])
-        .args(["--seed", "20261127", "--workers", "2", "--no-color"])
+        .args(["--seed", "20261127", "--workers", "1", "--no-color"])
         .env("SCHEMATHESIS_HOOKS", "")
         .output()
         .await

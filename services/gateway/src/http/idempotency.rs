@@ -2,7 +2,13 @@
 //! same key with another body is 422 `idempotency.key_reused`.
 //!
 //! Keys are scoped to the caller and kept in Postgres (`auth.idempotency_keys`) for 24 hours,
-//! so a retry after a gateway restart or a Redis flush still gets the first answer. A key
+//! so a retry after a gateway restart or a Redis flush still gets the first answer.
+//!
+//! The table holds nothing readable without the client's key (ADR 15): the key only as a
+//! digest, the request as a hash keyed with it, and the answer sealed (ChaCha20-Poly1305) with
+//! a key derived from it. A check-in's answer carries the elector's ballot token and a cast's
+//! its receipt; kept in the clear, with their times, they would join an elector to a ballot
+//! (ADR 9). Clients make keys unguessable (a random UUID per request). A key
 //! whose first request is still running is 409 `idempotency.in_progress`; one whose first
 //! request crashed (no answer after twice the request deadline, `JUXUAN_REQUEST_TIMEOUT_SECONDS`)
 //! is taken over. Server errors are not kept, so
@@ -100,8 +106,70 @@ async fn claim(state: &AppState, owner: &str, key: &str, hash: &str) -> Result<C
     }
 }
 
-fn request_hash(method: &Method, uri: &http::Uri, body: &Bytes) -> String {
+/// What the store keeps of a client's key: the row's id (a digest), and the keys of the
+/// request's hash and of the sealed answer, all derived from the key the client holds.
+struct KeyMaterial {
+    id: String,
+    mac: [u8; 32],
+    seal: [u8; 32],
+}
+
+fn derive(label: &str, raw: &str) -> [u8; 32] {
     let mut h = Sha256::new();
+    h.update(label.as_bytes());
+    h.update([0]);
+    h.update(raw.as_bytes());
+    h.finalize().into()
+}
+
+impl KeyMaterial {
+    fn of(raw: &str) -> Self {
+        Self {
+            id: hex::encode(derive("juxuan-idempotency-id", raw)),
+            mac: derive("juxuan-idempotency-mac", raw),
+            seal: derive("juxuan-idempotency-seal", raw),
+        }
+    }
+}
+
+fn aead(key: &[u8; 32]) -> ring::aead::LessSafeKey {
+    ring::aead::LessSafeKey::new(
+        ring::aead::UnboundKey::new(&ring::aead::CHACHA20_POLY1305, key)
+            .unwrap_or_else(|_| unreachable!("a 32-byte ChaCha20-Poly1305 key")),
+    )
+}
+
+/// `nonce || ciphertext || tag`.
+fn seal(key: &[u8; 32], plain: &[u8]) -> Result<Vec<u8>, AppError> {
+    use ring::rand::SecureRandom;
+    let mut nonce = [0u8; ring::aead::NONCE_LEN];
+    ring::rand::SystemRandom::new()
+        .fill(&mut nonce)
+        .map_err(|_| AppError::internal(anyhow::anyhow!("no randomness for a nonce")))?;
+    let mut sealed = plain.to_vec();
+    aead(key)
+        .seal_in_place_append_tag(
+            ring::aead::Nonce::assume_unique_for_key(nonce),
+            ring::aead::Aad::empty(),
+            &mut sealed,
+        )
+        .map_err(|_| AppError::internal(anyhow::anyhow!("sealing an answer failed")))?;
+    Ok([nonce.as_slice(), &sealed].concat())
+}
+
+fn open(key: &[u8; 32], stored: &[u8]) -> Option<Vec<u8>> {
+    let (nonce, sealed) = stored.split_at_checked(ring::aead::NONCE_LEN)?;
+    let nonce = ring::aead::Nonce::try_assume_unique_for_key(nonce).ok()?;
+    let mut buffer = sealed.to_vec();
+    let plain = aead(key)
+        .open_in_place(nonce, ring::aead::Aad::empty(), &mut buffer)
+        .ok()?;
+    Some(plain.to_vec())
+}
+
+fn request_hash(mac: &[u8; 32], method: &Method, uri: &http::Uri, body: &Bytes) -> String {
+    let mut h = Sha256::new();
+    h.update(mac);
     h.update(method.as_str().as_bytes());
     h.update([0]);
     h.update(uri.path_and_query().map_or("", |p| p.as_str()).as_bytes());
@@ -171,7 +239,9 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
             .into_response();
         }
     };
-    let hash = request_hash(&parts.method, &parts.uri, &body);
+    let material = KeyMaterial::of(&key);
+    let key = material.id.clone();
+    let hash = request_hash(&material.mac, &parts.method, &parts.uri, &body);
     let owner = caller.id.clone();
     parts.extensions.insert(caller);
     match claim(&state, &owner, &key, &hash).await {
@@ -199,6 +269,12 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
             content_type,
             body,
         }) => {
+            let Some(body) = open(&material.seal, &body) else {
+                return AppError::internal(anyhow::anyhow!(
+                    "an idempotent answer could not be opened with its key"
+                ))
+                .into_response();
+            };
             let mut response = Response::new(Body::from(body));
             *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             if let Some(ct) = content_type.and_then(|c| c.parse().ok()) {
@@ -215,7 +291,7 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
             // replays it instead of running the request again.
             let task = tokio::spawn(async move {
                 let response = next.run(Request::from_parts(parts, Body::from(body))).await;
-                keep(&state, &owner, &key, response).await
+                keep(&state, &owner, &key, &material.seal, response).await
             });
             match task.await {
                 Ok(response) => response,
@@ -228,7 +304,13 @@ pub async fn idempotency(State(state): State<AppState>, request: Request, next: 
     }
 }
 
-async fn keep(state: &AppState, owner: &str, key: &str, response: Response) -> Response {
+async fn keep(
+    state: &AppState,
+    owner: &str,
+    key: &str,
+    seal_key: &[u8; 32],
+    response: Response,
+) -> Response {
     let (parts, body) = response.into_parts();
     let bytes = match to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
@@ -246,14 +328,25 @@ async fn keep(state: &AppState, owner: &str, key: &str, response: Response) -> R
             .headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok());
-        sqlx::query("UPDATE auth.idempotency_keys SET status = $3, content_type = $4, body = $5 WHERE owner = $1 AND key = $2")
-            .bind(owner)
-            .bind(key)
-            .bind(i16::try_from(status).unwrap_or(500))
-            .bind(content_type)
-            .bind(bytes.as_ref())
-            .execute(&state.pool)
-            .await
+        match seal(seal_key, &bytes) {
+            Ok(sealed) => {
+                sqlx::query("UPDATE auth.idempotency_keys SET status = $3, content_type = $4, body = $5 WHERE owner = $1 AND key = $2")
+                    .bind(owner)
+                    .bind(key)
+                    .bind(i16::try_from(status).unwrap_or(500))
+                    .bind(content_type)
+                    .bind(sealed)
+                    .execute(&state.pool)
+                    .await
+            }
+            Err(_) => {
+                sqlx::query("DELETE FROM auth.idempotency_keys WHERE owner = $1 AND key = $2")
+                    .bind(owner)
+                    .bind(key)
+                    .execute(&state.pool)
+                    .await
+            }
+        }
     };
     if let Err(e) = result {
         tracing::warn!(error = %e, "idempotency record not kept");
@@ -269,4 +362,37 @@ pub async fn expire(pool: &sqlx::PgPool) -> sqlx::Result<u64> {
     .execute(pool)
     .await?
     .rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_is_sealed_under_its_key_and_opens_only_with_it() {
+        let a = KeyMaterial::of("2f1c9a8e-0d4b-4c1e-9f55-3b7e2a6d8c10");
+        let b = KeyMaterial::of("checkin-1");
+        assert_eq!(a.id.len(), 64);
+        assert!(!a.id.contains("2f1c9a8e"), "the key itself is not stored");
+        let answer = br#"{"ballot_token":"secret-token","ballot_issued":false}"#;
+        let sealed = seal(&a.seal, answer).expect("seal");
+        assert!(
+            !sealed.windows(12).any(|w| w == b"secret-token"),
+            "the token is not in the stored bytes"
+        );
+        assert_eq!(open(&a.seal, &sealed).as_deref(), Some(answer.as_slice()));
+        assert_eq!(open(&b.seal, &sealed), None, "another key cannot open it");
+        assert_ne!(
+            seal(&a.seal, answer).expect("seal"),
+            sealed,
+            "a fresh nonce each time"
+        );
+        let uri: http::Uri = "/api/v1/polls/x/checkins".parse().expect("uri");
+        let body = Bytes::from_static(br#"{"voter_id":"v"}"#);
+        assert_ne!(
+            request_hash(&a.mac, &Method::POST, &uri, &body),
+            request_hash(&b.mac, &Method::POST, &uri, &body),
+            "the request's hash depends on the key: a table copy cannot be searched for a voter"
+        );
+    }
 }
