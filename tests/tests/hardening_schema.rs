@@ -60,7 +60,13 @@ async fn generated_requests_meet_no_server_error_and_no_answer_outside_the_docum
     let v = Setup::start().await.venue(NOMINEES).await;
     let st = &v.s.stack;
     let examples = hardening::budget(5, 60);
+    // Its caches go under target/, not into the checkout.
+    let workdir = juxuan_tests::workspace_target()
+        .join("juxuan")
+        .join("schemathesis");
+    std::fs::create_dir_all(&workdir).expect("work dir");
     let output = tokio::process::Command::new(&bin)
+        .current_dir(&workdir)
         .arg("run")
         .arg(st.url("/api/v1/openapi.json"))
         .args(["--header", &format!("Authorization: Bearer {}", v.s.a.admin)])

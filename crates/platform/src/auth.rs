@@ -401,13 +401,14 @@ impl Verifier {
             .map_err(|e| TokenError::Invalid(e.to_string()))?;
         if let Some(redis) = &self.inner.redis {
             let mut conn = redis.clone();
-            let (revoked, loaded): (bool, bool) = redis::pipe()
-                .cmd("EXISTS")
+            // One command for both: the token's revocation and the marker that Redis holds
+            // every revocation (MGET: a pipeline of two cost a fifth of election day's rate).
+            let (revoked, loaded): (Option<String>, Option<String>) = redis::cmd("MGET")
                 .arg(revoked_key(&data.claims.jti))
-                .cmd("EXISTS")
                 .arg(REVOCATIONS_LOADED)
                 .query_async(&mut conn)
                 .await?;
+            let (revoked, loaded) = (revoked.is_some(), loaded.is_some());
             if revoked {
                 return Err(TokenError::Revoked);
             }

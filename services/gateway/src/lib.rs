@@ -200,20 +200,11 @@ impl App {
     }
 }
 
-/// Bootstrap (retried until the nomination service answers), then every few seconds: keys
-/// and revocations back into Redis if it lost them, expired idempotency keys out.
+/// Every few seconds: keys and revocations back into Redis if it lost them, then bootstrap
+/// (retried until the nomination service answers), expired idempotency keys out.
 async fn background(state: http::AppState, bootstrapped: Arc<AtomicBool>, shutdown: Shutdown) {
     let mut tick = 0u64;
     loop {
-        if !bootstrapped.load(Ordering::Relaxed) {
-            match bootstrap::run(&state).await {
-                Ok(()) => bootstrapped.store(true, Ordering::Relaxed),
-                Err(e) => tracing::info!(
-                    error = format!("{e:#}"),
-                    "bootstrap waiting for the nomination service"
-                ),
-            }
-        }
         if tick.is_multiple_of(10)
             && let Err(e) = tokens::resync(
                 &state.pool,
@@ -227,6 +218,17 @@ async fn background(state: http::AppState, bootstrapped: Arc<AtomicBool>, shutdo
                 error = format!("{e:#}"),
                 "key and revocation resync failed; will retry"
             );
+        }
+        // After the first resync: ready (the bootstrap flag) only once Redis holds the keys and
+        // the revocations, without which every service answers 503.
+        if !bootstrapped.load(Ordering::Relaxed) {
+            match bootstrap::run(&state).await {
+                Ok(()) => bootstrapped.store(true, Ordering::Relaxed),
+                Err(e) => tracing::info!(
+                    error = format!("{e:#}"),
+                    "bootstrap waiting for the nomination service"
+                ),
+            }
         }
         if tick.is_multiple_of(1200)
             && let Err(e) = http::idempotency::expire(&state.pool).await

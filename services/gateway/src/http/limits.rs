@@ -48,20 +48,21 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
         .map_or(0, |d| d.as_secs());
     let key = format!("gw:rate:{}:{}", crate::tokens::sha256_hex(token), now / 60);
     let mut conn = state.redis.clone();
-    let counted = tokio::time::timeout(
-        REDIS_BUDGET,
-        redis::pipe()
-            .cmd("INCR")
-            .arg(&key)
-            .cmd("EXPIRE")
-            .arg(&key)
-            .arg(120)
-            .ignore()
-            .query_async::<(u64,)>(&mut conn),
-    )
+    // One command per request; the window's first request also gives the key its expiry.
+    let counted = tokio::time::timeout(REDIS_BUDGET, async {
+        let n: u64 = redis::cmd("INCR").arg(&key).query_async(&mut conn).await?;
+        if n == 1 {
+            redis::cmd("EXPIRE")
+                .arg(&key)
+                .arg(120)
+                .query_async::<()>(&mut conn)
+                .await?;
+        }
+        Ok::<u64, redis::RedisError>(n)
+    })
     .await;
     match counted {
-        Ok(Ok((n,))) if n > u64::from(limit) => {
+        Ok(Ok(n)) if n > u64::from(limit) => {
             let wait = 60 - now % 60;
             let mut response = AppError::new(
                 Kind::RateLimited,
