@@ -40,14 +40,10 @@ struct Client {
     retries: AtomicU64,
 }
 
-enum Outcome {
-    Answer(StatusCode, Value),
-}
-
 impl Client {
     /// POSTs with an idempotency key until an answer that is not a server error, a refused
     /// connection or an in-progress key comes back.
-    async fn post(&self, path: &str, token: &str, key: &str, body: &Value) -> Outcome {
+    async fn post(&self, path: &str, token: &str, key: &str, body: &Value) -> (StatusCode, Value) {
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             self.requests.fetch_add(1, Ordering::Relaxed);
@@ -65,7 +61,7 @@ impl Client {
                 let in_progress =
                     status == StatusCode::CONFLICT && value["code"] == "idempotency.in_progress";
                 if !status.is_server_error() && !in_progress && !value.is_null() {
-                    return Outcome::Answer(status, value);
+                    return (status, value);
                 }
             }
             assert!(
@@ -145,7 +141,7 @@ async fn killed_services_and_cut_databases_lose_no_vote_and_count_none_twice() {
                 if let Some(wait) = due.checked_sub(started.elapsed()) {
                     tokio::time::sleep(wait).await;
                 }
-                let Outcome::Answer(status, issued) = client
+                let (status, issued) = client
                     .post(
                         &format!("/api/v1/polls/{poll}/checkins"),
                         &officer,
@@ -176,7 +172,7 @@ async fn killed_services_and_cut_databases_lose_no_vote_and_count_none_twice() {
                     &[&members[0], &members[second]],
                     &[],
                 );
-                let Outcome::Answer(status, receipt) = client
+                let (status, receipt) = client
                     .post(
                         &format!("/api/v1/polls/{poll}/ballots"),
                         &terminal,
@@ -246,7 +242,7 @@ async fn killed_services_and_cut_databases_lose_no_vote_and_count_none_twice() {
     stack.wait_ready().await;
 
     // Close the poll (retried through whatever is still recovering).
-    let Outcome::Answer(status, tally) = client
+    let (status, tally) = client
         .post(
             &format!("/api/v1/polls/{poll}:close"),
             &v.s.officer,
@@ -337,7 +333,7 @@ async fn killed_services_and_cut_databases_lose_no_vote_and_count_none_twice() {
 
     // Announced, the projection's report form has the turnout of the stored check-ins and
     // ballots: it saw every event once.
-    let Outcome::Answer(status, result) = client
+    let (status, result) = client
         .post(
             &format!("/api/v1/contests/{}/result:announce", v.s.contest),
             &v.s.officer,

@@ -27,13 +27,15 @@ use super::AppState;
 /// Longest wait for Redis before the request goes through uncounted.
 const REDIS_BUDGET: Duration = Duration::from_millis(100);
 
+/// The bearer token, read as the `Auth` extractor reads it (`juxuan_platform::auth::bearer`).
 fn bearer(request: &Request) -> Option<&str> {
-    request
-        .headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
+    juxuan_platform::auth::bearer(
+        request
+            .headers()
+            .get(header::AUTHORIZATION)?
+            .to_str()
+            .ok()?,
+    )
 }
 
 /// 429 `request.rate_limited` with `Retry-After` once a token has made more requests in the
