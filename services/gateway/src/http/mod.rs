@@ -2,8 +2,9 @@
 //!
 //! Layers, outermost first: request id (`x-request-id`, set if missing, echoed back), language
 //! of problems (`Accept-Language`), the request span and metrics (`traceparent` on every
-//! response), the body limit, the per-caller rate limit and the deadline (`limits`), then per
-//! route the idempotency keys.
+//! response), the body limit, then (`limits`) the bound on requests in flight, the per-caller
+//! rate limit and the deadline, then per route the write gate (`limits::write_gate`) and the
+//! idempotency keys.
 
 pub mod areas;
 pub mod audit;
