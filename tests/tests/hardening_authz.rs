@@ -15,19 +15,13 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use juxuan_tests::fixtures::{NOMINEES, Setup, id_of};
+// The operations anyone may call: the document's own list.
+use juxuan_gateway::http::openapi::PUBLIC_PATHS as PUBLIC;
 use juxuan_tests::{Stack, forged, hardening};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 const TABLE: &str = "data/authorization-matrix.tsv";
-
-/// Operations anyone may call (the token endpoint's own client authentication aside).
-const PUBLIC: &[&str] = &[
-    "/.well-known/jwks.json",
-    "/api/v1/auth/revoke",
-    "/api/v1/auth/token",
-    "/api/v1/openapi.json",
-];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Class {

@@ -255,6 +255,17 @@ pub enum TokenError {
     RevocationsUnloaded,
 }
 
+impl TokenError {
+    /// Whether the token could not be judged now (the key store is down or lost its data),
+    /// rather than judged bad: 503, retried, not 401.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            TokenError::Store(_) | TokenError::KeysUnpublished | TokenError::RevocationsUnloaded
+        )
+    }
+}
+
 impl From<TokenError> for AppError {
     fn from(e: TokenError) -> Self {
         match e {

@@ -60,8 +60,8 @@ impl Modify for BearerAuth {
 /// document; declaring them keeps clients (and schemathesis) from meeting undocumented codes.
 struct CommonProblems;
 
-/// Operations anyone may call.
-const PUBLIC_PATHS: &[&str] = &[
+/// Operations anyone may call (no token asked for).
+pub const PUBLIC_PATHS: &[&str] = &[
     "/.well-known/jwks.json",
     "/api/v1/auth/revoke",
     "/api/v1/auth/token",
